@@ -203,6 +203,27 @@ struct fs_fault_stats {
   uint64_t efault_fixups;      /* bad user pointers turned into -EFAULT    */
 };
 
+/* Every scalar counter with its printed name, in print order: `--stats`,
+ * /proc/self/faultstat and the trace summary all use this one list.  The
+ * per-type lazy counters print as lazy_<type> (see FS_REGION_TYPE_NAMES). */
+#define FS_FAULT_STATS_SCALARS(X)                                                                  \
+  X(faults_total)                                                                                  \
+  X(file_pages_read)                                                                               \
+  X(page_cache_hits)                                                                               \
+  X(guard_hits)                                                                                    \
+  X(protection_violations)                                                                         \
+  X(invalid_addresses)                                                                             \
+  X(oom_kills)                                                                                     \
+  X(spurious)                                                                                      \
+  X(kernel_mode_faults)                                                                            \
+  X(efault_fixups)
+
+/* Names used in logs, traces and counters, indexed by the enums above. */
+#define FS_REGION_TYPE_NAMES                                                                       \
+  { "none", "text", "data", "bss", "heap", "stack", "mmap_anon", "mmap_file", "guard" }
+#define FS_DECISION_NAMES { "lazy", "spurious", "guard", "protection", "invalid", "oom" }
+#define FS_POPULATE_NAMES { "none", "zero", "file", "cache" }
+
 #define FS_REPORT_MAGIC 0x54524f5045525346ULL /* "FSREPORT" */
 struct fs_kernel_report {
   uint64_t magic;

@@ -1,0 +1,73 @@
+/* faultsim: dispatches `faultsim COMMAND [ARGS]` to the command's file. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+};
+
+static const struct command commands[] = {
+    {"run", cmd_run, "boot the kernel and run a static x86-64 program"},
+};
+
+static void print_help(FILE *out) {
+  fputs("Usage: faultsim [--help] [--version] COMMAND [ARGS]...\n"
+        "A deterministic x86-64 machine that boots the faultsim kernel and runs\n"
+        "static Linux programs in ring 3.\n"
+        "\n"
+        "Commands:\n",
+        out);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fputs("\n"
+        "Run 'faultsim COMMAND --help' for the options of a command.\n",
+        out);
+}
+
+static int usage_error(const char *message) {
+  fprintf(stderr, "faultsim: %s\nTry 'faultsim --help' for more information.\n", message);
+  return FAULTSIM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+  static const struct option options[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
+  /* "+": the first non-option is the command; its options are its own. */
+  opterr = 0;
+  int option;
+  while ((option = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+    switch (option) {
+    case 'h':
+      print_help(stdout);
+      return 0;
+    case 'V':
+      printf("faultsim %s\n", FAULTSIM_VERSION);
+      return 0;
+    default: {
+      char message[256];
+      if (optopt != 0 && optopt != 'h' && optopt != 'V')
+        snprintf(message, sizeof(message), "invalid option -- '%c'", optopt);
+      else
+        snprintf(message, sizeof(message), "unrecognized option '%s'", argv[optind - 1]);
+      return usage_error(message);
+    }
+    }
+  }
+  if (optind >= argc)
+    return usage_error("missing COMMAND");
+  const char *name = argv[optind];
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(name, commands[i].name) == 0)
+      return commands[i].run(argc - optind, argv + optind);
+  char message[256];
+  snprintf(message, sizeof(message), "unknown command '%s'", name);
+  return usage_error(message);
+}

@@ -1,0 +1,251 @@
+#include "run_args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultsim/abi.h>
+
+#include "cpio_writer.h"
+
+const char run_args_help[] =
+    "Usage: faultsim run [OPTION]... PROGRAM [ARG]...\n"
+    "Boot the faultsim kernel and run PROGRAM, a static x86-64 ELF executable, as\n"
+    "/bin/NAME (NAME = basename of PROGRAM) with ARGs.  Options stop at PROGRAM:\n"
+    "everything after it goes to the program.\n"
+    "\n"
+    "  --ram MIB               guest RAM in MiB ("
+    "default 64, 4..4096)\n"
+    "  --file HOST[:GUEST]     put host file HOST into the initramfs at GUEST\n"
+    "                          (absolute; default /BASENAME); repeatable\n"
+    "  --env NAME=VALUE        add to the program's environment; repeatable (the\n"
+    "                          host environment is never passed)\n"
+    "  --kernel FILE           boot FILE instead of the built-in kernel\n"
+    "  --stack-guard PAGES     guard pages below the stack (default 256)\n"
+    "  --fail-alloc N          make the Nth frame allocation fail (0: off)\n"
+    "  --fail-alloc-every K    make every Kth frame allocation fail (0: off)\n"
+    "  --stats                 print the kernel's counters on stderr after the run\n"
+    "  --selftest-pf           run the kernel's page-fault self-test first\n"
+    "  -v, --verbose           show the kernel log (info) and the instruction count;\n"
+    "                          twice: debug log\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status:\n"
+    "  N        the program exited with status N\n"
+    "  128+S    signal S killed the program (139: SIGSEGV)\n"
+    "  2        usage error, including an unreadable --file or --kernel\n"
+    "  3        PROGRAM is unreadable or not a static x86-64 ELF executable\n"
+    "  4        the machine stopped abnormally (panic, triple fault, error)\n"
+    "           or could not start\n";
+
+enum {
+  OPT_RAM = 256,
+  OPT_FILE,
+  OPT_ENV,
+  OPT_KERNEL,
+  OPT_STACK_GUARD,
+  OPT_FAIL_ALLOC,
+  OPT_FAIL_ALLOC_EVERY,
+  OPT_STATS,
+  OPT_SELFTEST_PF,
+};
+
+static const struct option long_options[] = {
+    {"ram", required_argument, NULL, OPT_RAM},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"env", required_argument, NULL, OPT_ENV},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"stack-guard", required_argument, NULL, OPT_STACK_GUARD},
+    {"fail-alloc", required_argument, NULL, OPT_FAIL_ALLOC},
+    {"fail-alloc-every", required_argument, NULL, OPT_FAIL_ALLOC_EVERY},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"selftest-pf", no_argument, NULL, OPT_SELFTEST_PF},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static enum run_args_status usage(char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum run_args_status usage(char *err, size_t err_size, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, err_size, fmt, ap);
+  va_end(ap);
+  return RUN_ARGS_USAGE;
+}
+
+/* Decimal only, no sign, no suffix: a typo must not become another number. */
+static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
+  if (text[0] < '0' || text[0] > '9')
+    return -1;
+  errno = 0;
+  char *end;
+  unsigned long long parsed = strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0' || parsed < min || parsed > max)
+    return -1;
+  *value = parsed;
+  return 0;
+}
+
+static const char *option_name(int option) {
+  for (const struct option *o = long_options; o->name != NULL; o++)
+    if (o->val == option)
+      return o->name;
+  return "?";
+}
+
+static enum run_args_status add_file(struct run_args *args, const char *spec, char *err,
+                                     size_t err_size) {
+  /* The last ':' splits HOST from GUEST, so host paths may contain ':' as
+   * long as a GUEST is given. */
+  const char *colon = strrchr(spec, ':');
+  size_t host_len = colon ? (size_t)(colon - spec) : strlen(spec);
+  if (host_len == 0)
+    return usage(err, err_size, "--file '%s': empty host path", spec);
+  char *host = strndup(spec, host_len);
+  char *guest = NULL;
+  if (host == NULL)
+    return usage(err, err_size, "out of memory");
+  if (colon != NULL) {
+    guest = strdup(colon + 1);
+  } else {
+    const char *slash = strrchr(host, '/');
+    const char *base = slash ? slash + 1 : host;
+    if (asprintf(&guest, "/%s", base) < 0)
+      guest = NULL;
+  }
+  if (guest == NULL) {
+    free(host);
+    return usage(err, err_size, "out of memory");
+  }
+  char reason[256];
+  if (cpio_check_guest_path(guest, reason, sizeof(reason)) != 0) {
+    free(host);
+    free(guest);
+    return usage(err, err_size, "--file '%s': %s", spec, reason);
+  }
+  struct run_file *grown = realloc(args->files, (args->file_count + 1) * sizeof(*grown));
+  if (grown == NULL) {
+    free(host);
+    free(guest);
+    return usage(err, err_size, "out of memory");
+  }
+  args->files = grown;
+  args->files[args->file_count++] = (struct run_file){host, guest};
+  return RUN_ARGS_OK;
+}
+
+static enum run_args_status add_env(struct run_args *args, char *assignment, char *err,
+                                    size_t err_size) {
+  const char *equals = strchr(assignment, '=');
+  if (equals == NULL || equals == assignment)
+    return usage(err, err_size, "--env '%s': expected NAME=VALUE", assignment);
+  char **grown = realloc(args->env, (args->env_count + 1) * sizeof(*grown));
+  if (grown == NULL)
+    return usage(err, err_size, "out of memory");
+  args->env = grown;
+  args->env[args->env_count++] = assignment;
+  return RUN_ARGS_OK;
+}
+
+enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args, char *err,
+                                    size_t err_size) {
+  memset(args, 0, sizeof(*args));
+  args->ram_mib = RUN_DEFAULT_RAM_MIB;
+  args->stack_guard_pages = RUN_DEFAULT_STACK_GUARD_PAGES;
+  if (err_size > 0)
+    err[0] = '\0';
+
+  /* "+": stop at the first non-option (PROGRAM); ":": report a missing
+   * argument as ':' rather than '?'.  optind = 0 makes glibc start over, so
+   * the function can be called more than once per process. */
+  optind = 0;
+  opterr = 0;
+  for (;;) {
+    int option = getopt_long(argc, argv, "+:vh", long_options, NULL);
+    if (option == -1)
+      break;
+    enum run_args_status status = RUN_ARGS_OK;
+    switch (option) {
+    case OPT_RAM:
+      if (parse_number(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, &args->ram_mib) != 0)
+        status = usage(err, err_size, "--ram '%s': expected MiB between %d and %d", optarg,
+                       FS_RAM_MIN_MIB, FS_RAM_MAX_MIB);
+      break;
+    case OPT_STACK_GUARD:
+      if (parse_number(optarg, 0, RUN_MAX_STACK_GUARD_PAGES, &args->stack_guard_pages) != 0)
+        status = usage(err, err_size, "--stack-guard '%s': expected pages between 0 and %llu",
+                       optarg, (unsigned long long)RUN_MAX_STACK_GUARD_PAGES);
+      break;
+    case OPT_FAIL_ALLOC:
+    case OPT_FAIL_ALLOC_EVERY: {
+      uint64_t *target = option == OPT_FAIL_ALLOC ? &args->fail_alloc_nth : &args->fail_alloc_every;
+      if (parse_number(optarg, 0, UINT64_MAX, target) != 0)
+        status = usage(err, err_size, "--%s '%s': expected a non-negative number",
+                       option_name(option), optarg);
+      break;
+    }
+    case OPT_FILE:
+      status = add_file(args, optarg, err, err_size);
+      break;
+    case OPT_ENV:
+      status = add_env(args, optarg, err, err_size);
+      break;
+    case OPT_KERNEL:
+      args->kernel_path = optarg;
+      break;
+    case OPT_STATS:
+      args->stats = 1;
+      break;
+    case OPT_SELFTEST_PF:
+      args->selftest_pf = 1;
+      break;
+    case 'v':
+      args->verbosity++;
+      break;
+    case 'h':
+      return RUN_ARGS_HELP;
+    case ':':
+      /* optopt holds the short option letter, or a long option's value. */
+      if (optopt > 0 && optopt < OPT_RAM)
+        status = usage(err, err_size, "option requires an argument -- '%c'", optopt);
+      else
+        status = usage(err, err_size, "option '--%s' requires an argument", option_name(optopt));
+      break;
+    default: /* '?' */
+      if (optopt > 0 && optopt < OPT_RAM)
+        status = usage(err, err_size, "invalid option -- '%c'", optopt);
+      else if (optopt >= OPT_RAM)
+        status =
+            usage(err, err_size, "option '--%s' doesn't allow an argument", option_name(optopt));
+      else
+        status = usage(err, err_size, "unrecognized option '%s'", argv[optind - 1]);
+      break;
+    }
+    if (status != RUN_ARGS_OK)
+      return status;
+  }
+  if (optind >= argc)
+    return usage(err, err_size, "missing PROGRAM");
+  args->program = argv[optind];
+  if (args->program[0] == '\0')
+    return usage(err, err_size, "empty PROGRAM name");
+  args->guest_argc = argc - optind - 1;
+  args->guest_args = argv + optind + 1;
+  return RUN_ARGS_OK;
+}
+
+void run_args_free(struct run_args *args) {
+  for (size_t i = 0; i < args->file_count; i++) {
+    free(args->files[i].host);
+    free(args->files[i].guest);
+  }
+  free(args->files);
+  free(args->env);
+  memset(args, 0, sizeof(*args));
+}

@@ -16,10 +16,10 @@
 typedef uint64_t paddr_t;
 typedef uint64_t vaddr_t;
 
-#define PAGE_SIZE 4096ULL
-#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_SIZE          4096ULL
+#define PAGE_MASK          (~(PAGE_SIZE - 1))
 #define PAGE_ROUND_DOWN(x) ((x)&PAGE_MASK)
-#define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+#define PAGE_ROUND_UP(x)   (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 
 /* ---- frames -------------------------------------------------------------
  * A frame starts with one reference.  frame_put drops one and frees the

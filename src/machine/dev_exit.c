@@ -1,0 +1,11 @@
+/* FS_PORT_EXIT: the kernel's last word; it halts right after. */
+#include "devices.h"
+#include "machine_internal.h"
+
+void exit_out(struct machine *m, uint32_t value) {
+  if (m->stop != STOP_NONE)
+    return;
+  m->exit_value = value;
+  m->stop = STOP_EXIT;
+  uc_emu_stop(m->uc);
+}

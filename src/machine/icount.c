@@ -1,0 +1,144 @@
+#include "icount.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ICOUNT_CACHE_ENTRIES 4096u
+#define PAGE_MASK_4K         0xfffULL
+
+/* A decoded block.  Keyed by virtual address and size, validated on every use
+ * against the physical frames it came from and an exact copy of its bytes: the
+ * kernel loads user code with ordinary guest writes and recycles frames and
+ * page tables, so neither the virtual address nor CR3 identify code. */
+struct icount_block {
+  uint64_t vaddr;
+  uint64_t paddr_first; /* physical address of the first byte */
+  uint64_t paddr_last;  /* physical address of the last byte */
+  uint32_t size;
+  uint32_t insns;
+  uint8_t *bytes;    /* size bytes, then the offsets */
+  uint16_t *offsets; /* start of each instruction, relative to vaddr */
+};
+
+int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, csh capstone) {
+  memset(ic, 0, sizeof *ic);
+  ic->uc = uc;
+  ic->ram = ram;
+  ic->capstone = capstone;
+  ic->table = calloc(ICOUNT_CACHE_ENTRIES, sizeof *ic->table);
+  ic->mask = ICOUNT_CACHE_ENTRIES - 1;
+  return ic->table ? 0 : -1;
+}
+
+void icount_destroy(struct icount *ic) {
+  if (ic->table)
+    for (uint64_t i = 0; i <= ic->mask; i++)
+      free(ic->table[i].offsets);
+  free(ic->table);
+  ic->table = NULL;
+}
+
+static bool translate(const struct icount *ic, uint64_t cr3, uint64_t vaddr, uint64_t *paddr) {
+  struct walk_result w;
+  page_walk(ic->ram, cr3, vaddr, &w);
+  *paddr = w.phys;
+  return w.status == WALK_OK;
+}
+
+/* The block's bytes are at most two pages apart (QEMU never lets a block
+ * span more), found by two walks. */
+static bool block_matches(const struct icount *ic, const struct icount_block *b, uint64_t first,
+                          uint64_t last) {
+  if (b->paddr_first != first || b->paddr_last != last)
+    return false;
+  uint32_t head = (uint32_t)(4096 - (b->vaddr & PAGE_MASK_4K));
+  if (head >= b->size)
+    return memcmp(ic->ram->base + first, b->bytes, b->size) == 0;
+  return memcmp(ic->ram->base + first, b->bytes, head) == 0 &&
+         memcmp(ic->ram->base + (last - (b->size - head - 1)), b->bytes + head, b->size - head) ==
+             0;
+}
+
+static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, uint64_t vaddr,
+                       uint32_t size, uint64_t first, uint64_t last) {
+  free(b->offsets);
+  memset(b, 0, sizeof *b);
+  /* One allocation: the offsets first (alignment), then the bytes. */
+  b->offsets = malloc((size_t)size * sizeof(uint16_t) + size);
+  if (!b->offsets)
+    return false;
+  b->bytes = (uint8_t *)(b->offsets + size);
+  if (guest_virt_read(ic->ram, cr3, vaddr, b->bytes, size) != 0) {
+    free(b->offsets);
+    b->offsets = NULL;
+    b->bytes = NULL;
+    return false;
+  }
+  const uint8_t *code = b->bytes;
+  size_t left = size;
+  uint64_t address = vaddr;
+  cs_insn *insn = cs_malloc(ic->capstone);
+  uint32_t n = 0;
+  while (left && insn) {
+    size_t before = left;
+    if (!cs_disasm_iter(ic->capstone, &code, &left, &address, insn)) {
+      /* Capstone does not know it but QEMU executed it: count one
+       * instruction for the rest of the block rather than lose it. */
+      b->offsets[n++] = (uint16_t)(size - before);
+      break;
+    }
+    b->offsets[n++] = (uint16_t)(size - before);
+  }
+  if (insn)
+    cs_free(insn, 1);
+  b->vaddr = vaddr;
+  b->size = size;
+  b->insns = n;
+  b->paddr_first = first;
+  b->paddr_last = last;
+  ic->misses++;
+  return true;
+}
+
+void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaque) {
+  struct icount *ic = opaque;
+  uint64_t cr3 = 0, first, last;
+  if (size == 0) {
+    ic->current = NULL;
+    return;
+  }
+  uc_reg_read(uc, UC_X86_REG_CR3, &cr3);
+  if (!translate(ic, cr3, address, &first) || !translate(ic, cr3, address + size - 1, &last)) {
+    ic->current = NULL; /* cannot happen for code QEMU just fetched */
+    return;
+  }
+  uint64_t key = (address ^ (address >> 12) ^ ((uint64_t)size << 7)) & ic->mask;
+  struct icount_block *b = &ic->table[key];
+  bool hit =
+      b->bytes && b->vaddr == address && b->size == size && block_matches(ic, b, first, last);
+  if (!hit && !block_fill(ic, b, cr3, address, size, first, last)) {
+    ic->current = NULL;
+    return;
+  }
+  ic->count += b->insns;
+  ic->current = b;
+}
+
+void icount_exception_at(struct icount *ic, uint64_t rip) {
+  const struct icount_block *b = ic->current;
+  ic->current = NULL;
+  if (!b || rip < b->vaddr || rip >= b->vaddr + b->size)
+    return; /* at or past the block's end: everything in it retired */
+  uint64_t offset = rip - b->vaddr;
+  uint32_t retired = 0;
+  while (retired < b->insns && b->offsets[retired] < offset)
+    retired++;
+  ic->count -= b->insns - retired;
+}
+
+int icount_install(struct icount *ic) {
+  uc_hook hook;
+  return uc_hook_add(ic->uc, &hook, UC_HOOK_BLOCK, (void *)icount_on_block, ic, 1, 0) == UC_ERR_OK
+             ? 0
+             : -1;
+}

@@ -1,0 +1,50 @@
+/*
+ * Exact guest instruction count without a per-instruction hook: a block hook
+ * adds each translation block's instruction count (decoded once with Capstone
+ * and cached), and an exception that interrupts a block takes back the
+ * instructions that did not retire.
+ */
+#ifndef FS_MACHINE_ICOUNT_H
+#define FS_MACHINE_ICOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include "pagewalk.h"
+
+struct icount_block;
+
+struct icount {
+  uint64_t count;
+  uc_engine *uc;
+  const struct guest_ram *ram;
+  csh capstone;
+  struct icount_block *table; /* direct-mapped cache */
+  uint64_t mask;
+  const struct icount_block *current; /* block whose count was added last */
+  uint64_t misses;                    /* decodes (statistics, tests) */
+};
+
+int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, csh capstone);
+void icount_destroy(struct icount *ic);
+
+/* Installs the UC_HOOK_BLOCK counter. */
+int icount_install(struct icount *ic);
+
+/* An exception was raised with the CPU at rip: instructions of the current
+ * block at or after rip did not retire.  Idempotent per block. */
+void icount_exception_at(struct icount *ic, uint64_t rip);
+
+/* The instruction that raised a trap-like event (int n) did not retire after
+ * all (its delivery faulted). */
+static inline void icount_retract(struct icount *ic, uint64_t n) {
+  ic->count -= n;
+}
+
+/* The block hook, exposed for tests that drive Unicorn themselves. */
+void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaque);
+
+#endif

@@ -1,0 +1,93 @@
+/* The machine's private state, shared by the files of src/machine/. */
+#ifndef FS_MACHINE_INTERNAL_H
+#define FS_MACHINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include "boot.h"
+#include "cpu_context.h"
+#include "icount.h"
+#include "machine.h"
+#include "pagewalk.h"
+
+#define MSR_EFER  0xc0000080u
+#define MSR_STAR  0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_FMASK 0xc0000084u
+#define EFER_SCE  (1ULL << 0)
+#define EFER_LME  (1ULL << 8)
+#define EFER_LMA  (1ULL << 10)
+#define EFER_NXE  (1ULL << 11)
+
+#define RFLAGS_TF (1ULL << 8)
+#define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_NT (1ULL << 14)
+#define RFLAGS_RF (1ULL << 16)
+
+/* Identical deliveries in a row (same vector, RIP, CR2, registers) after
+ * which the machine gives up: the kernel's own detector should fire long
+ * before; this only keeps a broken kernel from hanging the host. */
+#define LIVELOCK_LIMIT 1000000u
+
+enum machine_stop {
+  STOP_NONE = 0,
+  STOP_EXIT,   /* the kernel wrote FS_PORT_EXIT */
+  STOP_TRIPLE, /* fault while delivering #DF */
+  STOP_ERROR,  /* machine check, livelock, emulation error */
+};
+
+struct serial_log {
+  char *text; /* NUL-terminated tail of the log */
+  size_t length;
+  bool divisor_latch; /* LCR.DLAB: writes to +0/+1 set the baud divisor */
+};
+
+struct machine {
+  struct machine_config cfg;
+  uc_engine *uc;
+  struct guest_ram ram;
+  struct cpu_context cpu;
+  struct icount icount;
+  csh capstone;
+  bool capstone_open;
+  struct boot_layout boot;
+
+  enum machine_stop stop;
+  uint32_t exit_value;
+  char diagnosis[4096];
+
+  struct serial_log serial;
+  uint64_t clock_latch;
+  bool have_report;
+  struct fs_kernel_report report;
+  bool unknown_port_noted;
+
+  struct {
+    uint32_t vector;
+    uint64_t rip, cr2, regs_hash;
+    uint64_t repeats;
+  } last_delivery;
+};
+
+static inline uint64_t reg_read(struct machine *m, int reg) {
+  uint64_t value = 0;
+  uc_reg_read(m->uc, reg, &value);
+  return value;
+}
+static inline void reg_write(struct machine *m, int reg, uint64_t value) {
+  uc_reg_write(m->uc, reg, &value);
+}
+uint64_t msr_read(uc_engine *uc, uint32_t msr);
+int msr_write(uc_engine *uc, uint32_t msr, uint64_t value);
+
+/* Stops the CPU with an outcome and a diagnosis (first stop wins). */
+void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis);
+
+/* UC_HOOK_INSN SYSCALL handler. */
+void syscall_on_insn(uc_engine *uc, void *opaque);
+
+#endif

@@ -1,0 +1,103 @@
+#include "pagewalk.h"
+
+#include <string.h>
+
+static bool read_entry(const struct guest_ram *ram, uint64_t table, unsigned index,
+                       uint64_t *entry) {
+  uint64_t pa = table + (uint64_t)index * 8;
+  if (table >= ram->size || pa + 8 > ram->size)
+    return false;
+  memcpy(entry, ram->base + pa, 8);
+  return true;
+}
+
+void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct walk_result *out) {
+  memset(out, 0, sizeof *out);
+  out->user = true;
+  out->writable = true;
+  if (!vaddr_is_canonical(vaddr)) {
+    out->status = WALK_NONCANONICAL;
+    out->level = 4;
+    return;
+  }
+  uint64_t table = cr3 & PTE_ADDR;
+  for (int level = 4; level >= 1; level--) {
+    unsigned shift = 12 + 9 * (unsigned)(level - 1);
+    uint64_t entry;
+    out->level = level;
+    if (!read_entry(ram, table, (unsigned)((vaddr >> shift) & 511), &entry)) {
+      out->status = WALK_OUTSIDE_RAM;
+      return;
+    }
+    if (!(entry & PTE_P)) {
+      out->status = WALK_NOT_PRESENT;
+      return;
+    }
+    out->user = out->user && (entry & PTE_U);
+    out->writable = out->writable && (entry & PTE_W);
+    out->nx = out->nx || (entry & PTE_NX);
+    bool large = level > 1 && (entry & PTE_PS);
+    if (large && level == 4) {
+      out->status = WALK_RESERVED;
+      return;
+    }
+    if (large || level == 1) {
+      uint64_t page_size = 1ULL << shift;
+      uint64_t frame = entry & PTE_ADDR & ~(page_size - 1);
+      out->page_size = page_size;
+      out->phys = frame + (vaddr & (page_size - 1));
+      out->status = out->phys < ram->size ? WALK_OK : WALK_OUTSIDE_RAM;
+      return;
+    }
+    table = entry & PTE_ADDR;
+  }
+}
+
+/* Bytes from vaddr to the end of its 4 KiB page: the unit every copy uses,
+ * whatever the page size, so one code path serves all three sizes. */
+static size_t chunk_len(uint64_t vaddr, size_t remaining) {
+  size_t in_page = 4096 - (size_t)(vaddr & 4095);
+  return in_page < remaining ? in_page : remaining;
+}
+
+int guest_virt_read(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,
+                    size_t len) {
+  uint8_t *dst = buf;
+  while (len) {
+    struct walk_result w;
+    size_t n = chunk_len(vaddr, len);
+    page_walk(ram, cr3, vaddr, &w);
+    if (w.status != WALK_OK || w.phys + n > ram->size)
+      return -1;
+    memcpy(dst, ram->base + w.phys, n);
+    dst += n;
+    vaddr += n;
+    len -= n;
+  }
+  return 0;
+}
+
+int guest_virt_write(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, const void *buf,
+                     size_t len, bool honour_wp) {
+  /* Validate first so that a failed push never leaves half a frame behind. */
+  for (uint64_t va = vaddr, left = len; left;) {
+    struct walk_result w;
+    size_t n = chunk_len(va, left);
+    page_walk(ram, cr3, va, &w);
+    if (w.status != WALK_OK || w.phys + n > ram->size || (honour_wp && !w.writable))
+      return -1;
+    va += n;
+    left -= n;
+  }
+  const uint8_t *src = buf;
+  while (len) {
+    struct walk_result w;
+    size_t n = chunk_len(vaddr, len);
+    page_walk(ram, cr3, vaddr, &w);
+    memcpy(ram->base + w.phys, src, n);
+    src += n;
+    vaddr += n;
+    len -= n;
+  }
+  return 0;
+}

@@ -5,6 +5,20 @@
 
 #define ICOUNT_CACHE_ENTRIES 4096u
 #define PAGE_MASK_4K         0xfffULL
+#define NO_IO                UINT32_MAX
+
+/* IN, OUT, INS and OUTS in every encoding, after legacy and REX prefixes. */
+static bool is_port_io(const uint8_t *p, size_t len) {
+  size_t i = 0;
+  while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
+                     p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65 ||
+                     (p[i] & 0xf0) == 0x40))
+    i++;
+  if (i >= len)
+    return false;
+  uint8_t op = p[i];
+  return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f);
+}
 
 /* A decoded block.  Keyed by virtual address and size, validated on every use
  * against the physical frames it came from and an exact copy of its bytes: the
@@ -16,6 +30,7 @@ struct icount_block {
   uint64_t paddr_last;  /* physical address of the last byte */
   uint32_t size;
   uint32_t insns;
+  uint32_t io_index; /* first port-I/O instruction, NO_IO when none */
   uint8_t *bytes;    /* size bytes, then the offsets */
   uint16_t *offsets; /* start of each instruction, relative to vaddr */
 };
@@ -91,6 +106,14 @@ static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, 
   }
   if (insn)
     cs_free(insn, 1);
+  b->io_index = NO_IO;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t end = i + 1 < n ? b->offsets[i + 1] : size;
+    if (is_port_io(b->bytes + b->offsets[i], end - b->offsets[i])) {
+      b->io_index = i;
+      break;
+    }
+  }
   b->vaddr = vaddr;
   b->size = size;
   b->insns = n;
@@ -120,8 +143,29 @@ void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaqu
     ic->current = NULL;
     return;
   }
-  ic->count += b->insns;
   ic->current = b;
+  if (b->io_index != NO_IO && ic->io_guard && ic->io_guard(ic->io_guard_opaque)) {
+    /* Stopping from a block hook leaves the block unexecuted. */
+    ic->stopped_at_io = true;
+    uc_emu_stop(uc);
+    return;
+  }
+  ic->count += b->insns;
+}
+
+bool icount_current_io_site(const struct icount *ic, struct icount_io_site *site) {
+  const struct icount_block *b = ic->current;
+  if (!b || b->io_index == NO_IO)
+    return false;
+  uint32_t i = b->io_index;
+  uint32_t end = i + 1 < b->insns ? b->offsets[i + 1] : b->size;
+  site->block_start = b->vaddr;
+  site->block_size = b->size;
+  site->insns_before = i;
+  site->rip = b->vaddr + b->offsets[i];
+  site->bytes = b->bytes + b->offsets[i];
+  site->length = end - b->offsets[i];
+  return true;
 }
 
 void icount_exception_at(struct icount *ic, uint64_t rip) {

@@ -26,7 +26,24 @@ struct icount {
   uint64_t mask;
   const struct icount_block *current; /* block whose count was added last */
   uint64_t misses;                    /* decodes (statistics, tests) */
+  /* Port-I/O guard: asked at every block that contains IN/OUT/INS/OUTS; when
+   * it answers true the block is not executed (nor counted), emulation stops
+   * and stopped_at_io is set for the run loop. */
+  bool (*io_guard)(void *opaque);
+  void *io_guard_opaque;
+  bool stopped_at_io;
 };
+
+/* Where the current block's first port-I/O instruction is. */
+struct icount_io_site {
+  uint64_t block_start;
+  uint32_t block_size;
+  uint32_t insns_before; /* instructions of the block ahead of it */
+  uint64_t rip;
+  const uint8_t *bytes; /* the instruction's bytes */
+  uint32_t length;
+};
+bool icount_current_io_site(const struct icount *ic, struct icount_io_site *site);
 
 int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, csh capstone);
 void icount_destroy(struct icount *ic);

@@ -6,6 +6,7 @@
 #include "devices.h"
 #include "diagnosis.h"
 #include "exceptions.h"
+#include "io_guard.h"
 #include "machine_internal.h"
 
 uint64_t msr_read(uc_engine *uc, uint32_t msr) {
@@ -58,6 +59,7 @@ static int install_hooks(struct machine *m) {
     return -1;
   if (ports_install(m) != 0)
     return -1;
+  io_guard_install(m);
   return icount_install(&m->icount);
 }
 
@@ -177,7 +179,14 @@ void machine_run(struct machine *m, struct machine_result *result) {
   memset(result, 0, sizeof *result);
   if (m->stop == STOP_NONE) {
     /* No timeout and no count: both are wall-clock or unreliable in 2.1.1. */
-    uc_err e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
+    uc_err e;
+    do {
+      e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
+      if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io)
+        io_guard_resolve(m);
+      else
+        break;
+    } while (m->stop == STOP_NONE);
     uint64_t rip = reg_read(m, UC_X86_REG_RIP);
     if (m->stop == STOP_NONE) {
       if (e != UC_ERR_OK) {

@@ -65,6 +65,7 @@ struct machine {
   bool have_report;
   struct fs_kernel_report report;
   bool unknown_port_noted;
+  bool io_stepping; /* the port-I/O guard is stepping: do not stop again */
 
   struct {
     uint32_t vector;

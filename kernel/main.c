@@ -13,9 +13,13 @@
 #include <kernel/log.h>
 #include <kernel/paging.h>
 #include <kernel/pmm.h>
+#include <kernel/page_cache.h>
+#include <kernel/procfs.h>
 #include <kernel/process.h>
 #include <kernel/selftest_pf.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
+#include <kernel/trace.h>
 #include <kernel/trap.h>
 #include <kernel/vfs.h>
 
@@ -66,8 +70,20 @@ static _Noreturn void finish(uint32_t kind, uint32_t code) {
   halt_forever();
 }
 
+/* No memory to even start the program: the OOM killer ends it before it
+ * runs (as Linux kills a process that runs out during execve).  Counted here
+ * unless a fault decision (oom) already counted it. */
+static void oom_before_start(int pid, uint64_t ooms_before, uint32_t *kind, uint32_t *code) {
+  if (fault_stats.oom_kills == ooms_before)
+    fault_stats.oom_kills++;
+  *kind = FS_EXIT_SIGNALED;
+  *code = SIGKILL;
+  TRACE(trace_emit_exit(pid, *kind, *code));
+}
+
 /* Create process 1 from argv[0], run it, tear it down.  Sets kind/code. */
 static void run_program(const struct fs_boot_info *bi, uint32_t *kind, uint32_t *code) {
+  uint64_t ooms = fault_stats.oom_kills;
   *kind = FS_EXIT_NORMAL;
   const char *path = bi->argc ? arg_ptrs[0] : NULL;
   if (!path) {
@@ -83,14 +99,20 @@ static void run_program(const struct fs_boot_info *bi, uint32_t *kind, uint32_t 
   }
   struct process *p = process_alloc();
   if (!p) {
-    klog(FS_LOG_ERROR, "exec: %s: out of memory", path);
-    *code = 126;
+    klog(FS_LOG_ERROR, "exec: %s: out of memory: killed", path);
+    oom_before_start(0, ooms, kind, code);
     return;
   }
   strlcpy(p->name, path, sizeof p->name);
   p->stack_guard_pages = bi->stack_guard_pages;
   const char *why = "unknown";
   int err = exec_load(p, f, bi->argc, arg_ptrs, bi->envc, arg_ptrs + bi->argc, &why);
+  if (err == -ENOMEM) {
+    klog(FS_LOG_ERROR, "exec: %s: %s: killed", path, why);
+    oom_before_start(p->pid, ooms, kind, code);
+    process_free(p);
+    return;
+  }
   if (err) {
     klog(FS_LOG_ERROR, "exec: %s: %s", path, why);
     process_free(p);
@@ -123,15 +145,22 @@ _Noreturn void kmain(uint64_t boot_info_phys) {
   pmm_init(bi);
   paging_init();
   vfs_init(bi->initramfs_phys, bi->initramfs_size);
+  procfs_init();
   parse_args(bi);
+  trace_init(bi->flags & FS_BOOT_TRACE);
 
   if (bi->flags & FS_BOOT_SELFTEST_PF)
     selftest_pf_run();
 
   report.frames_free_boot = pmm_free_count();
+  uint64_t allocs_before = pmm_alloc_attempts();
   pmm_arm_failure_injection(bi->fail_alloc_nth, bi->fail_alloc_every);
   uint32_t kind, code;
   run_program(bi, &kind, &code);
   pmm_arm_failure_injection(0, 0);
+  report.frame_allocs_run = pmm_alloc_attempts() - allocs_before;
+  /* The page cache outlives processes; with the last one gone its frames
+   * go back too, so free-at-exit can equal free-at-boot. */
+  page_cache_clear();
   finish(kind, code);
 }

@@ -24,6 +24,7 @@ void stats_report_print(FILE *out, const struct fs_kernel_report *report, uint64
     print_counter(out, "frames_free_exit", report->frames_free_exit);
     print_counter(out, "frame_allocs", report->frame_allocs);
     print_counter(out, "frame_alloc_failures", report->frame_alloc_failures);
+    print_counter(out, "frame_allocs_run", report->frame_allocs_run);
   }
   print_counter(out, "instructions", instructions);
 }

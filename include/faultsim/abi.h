@@ -237,6 +237,10 @@ struct fs_kernel_report {
   uint64_t frame_allocs;     /* frame allocations attempted            */
   uint64_t frame_alloc_failures;
   struct fs_fault_stats stats;
+  /* Frame allocations attempted from the first process's creation on: the
+   * ones --fail-alloc N / --fail-alloc-every K count (an injection sweep
+   * tries N = 1 .. this). */
+  uint64_t frame_allocs_run;
 };
 
 /* ---------------------------------------------------------------------------

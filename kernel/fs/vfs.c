@@ -26,6 +26,7 @@ struct vfs_node {
 static struct vfs_node *nodes; /* in archive order (dirs added after) */
 static struct vfs_node *nodes_tail;
 static size_t node_count;
+static uint32_t max_ino; /* highest inode number handed out so far */
 
 size_t vfs_file_count(void) {
   return node_count;
@@ -134,6 +135,7 @@ static void add_implied_dirs(void) {
           return;
         d->f.is_dir = true;
         d->f.mode = S_IFDIR | 0555;
+        d->f.ino = ++max_ino;
       }
       if (slash == buf)
         break;
@@ -144,6 +146,7 @@ static void add_implied_dirs(void) {
     if (root) {
       root->f.is_dir = true;
       root->f.mode = S_IFDIR | 0555;
+      root->f.ino = ++max_ino;
     }
   }
 }
@@ -157,7 +160,7 @@ void vfs_init(paddr_t archive_phys, uint64_t archive_size) {
 
   while (archive_size >= NEWC_HDR && off <= archive_size - NEWC_HDR) {
     const uint8_t *h = a + off;
-    uint32_t mode, filesize, namesize;
+    uint32_t ino, mode, filesize, namesize;
     if (memcmp(h, "070701", 6) != 0 && memcmp(h, "070702", 6) != 0) {
       klog(FS_LOG_WARN, "initramfs: bad magic at offset %lu, ignoring the rest", off);
       break;
@@ -167,8 +170,8 @@ void vfs_init(paddr_t archive_phys, uint64_t archive_size) {
       uint32_t v;
       ok = parse_hex(h + 6 + field * 8, &v);
     }
-    if (!ok || !parse_hex(h + 14, &mode) || !parse_hex(h + 54, &filesize) ||
-        !parse_hex(h + 94, &namesize)) {
+    if (!ok || !parse_hex(h + 6, &ino) || !parse_hex(h + 14, &mode) ||
+        !parse_hex(h + 54, &filesize) || !parse_hex(h + 94, &namesize)) {
       klog(FS_LOG_WARN, "initramfs: bad header field at offset %lu, ignoring the rest", off);
       break;
     }
@@ -215,12 +218,32 @@ void vfs_init(paddr_t archive_phys, uint64_t archive_size) {
     n->f.mode = mode;
     n->f.data = type == S_IFREG ? a + data_off : NULL;
     n->f.size = type == S_IFREG ? filesize : 0;
+    n->f.ino = ino;
+    if (ino > max_ino)
+      max_ino = ino;
   }
+  /* Members without an ino (0) still need a unique number. */
+  for (struct vfs_node *n = nodes; n; n = n->next)
+    if (n->f.ino == 0)
+      n->f.ino = ++max_ino;
   if (!trailer)
     klog(FS_LOG_WARN, "initramfs: no trailer (archive of %lu bytes ends at %lu)", archive_size,
          off);
   add_implied_dirs();
   klog(FS_LOG_INFO, "initramfs: %u members, %zu entries", members, node_count);
+}
+
+int vfs_add_pseudo(const char *path, vfs_render_fn render) {
+  if (find(path))
+    return -EEXIST;
+  struct vfs_node *n = add(path);
+  if (!n)
+    return -ENOMEM;
+  n->f.mode = S_IFREG | 0444;
+  n->f.render = render;
+  n->f.ino = ++max_ino;
+  add_implied_dirs();
+  return 0;
 }
 
 const struct vfs_file *vfs_lookup(const char *path) {
@@ -236,7 +259,7 @@ uint64_t vfs_file_size(const struct vfs_file *f) {
 }
 
 size_t vfs_file_read(const struct vfs_file *f, uint64_t off, void *dst, size_t len) {
-  if (f->is_dir || off >= f->size)
+  if (f->is_dir || !f->data || off >= f->size)
     return 0;
   if (len > f->size - off)
     len = f->size - off;

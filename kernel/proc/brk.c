@@ -1,47 +1,69 @@
-/* brk(2) with an eagerly mapped heap (see <kernel/brk.h>). */
-#include <string.h>
+/* brk(2), mmap(2), munmap(2), mprotect(2), madvise(2) (see <kernel/brk.h>):
+ * argument checks that need the process (the fd), then the fault core. */
 #include <faultsim/abi.h>
 #include <kernel/brk.h>
+#include <kernel/errno.h>
 #include <kernel/log.h>
-#include <kernel/pmm.h>
-
-void brk_init(struct process *p, uint64_t image_end) {
-  p->brk_start = p->brk = PAGE_ROUND_UP(image_end);
-  /* The heap must stay clear of the stack and its guard gap. */
-  uint64_t guard = p->stack_guard_pages;
-  if (guard > p->stack_bottom / PAGE_SIZE)
-    guard = p->stack_bottom / PAGE_SIZE;
-  uint64_t ceiling = p->stack_bottom - guard * PAGE_SIZE;
-  p->brk_limit = p->brk_start + BRK_MAX_BYTES;
-  if (p->brk_limit > ceiling || p->brk_limit < p->brk_start)
-    p->brk_limit = ceiling > p->brk_start ? ceiling : p->brk_start;
-}
-
-static void unmap_page(struct process *p, uint64_t va) {
-  paddr_t pa;
-  if (pt_lookup(&p->pt, va, &pa, NULL)) {
-    pt_unmap(&p->pt, va);
-    frame_put(pa);
-  }
-}
+#include <kernel/trace.h>
+#include <kernel/vm_map.h>
 
 uint64_t sys_brk(struct process *p, uint64_t want) {
-  if (want < p->brk_start || want > p->brk_limit)
-    return p->brk;
-  uint64_t old_end = PAGE_ROUND_UP(p->brk), new_end = PAGE_ROUND_UP(want);
-  for (uint64_t va = old_end; va < new_end; va += PAGE_SIZE) {
-    paddr_t pa = pmm_alloc_zeroed();
-    if (!pa || pt_map(&p->pt, va, pa, FS_PROT_READ | FS_PROT_WRITE) != 0) {
-      if (pa)
-        frame_put(pa);
-      for (uint64_t undo = old_end; undo < va; undo += PAGE_SIZE)
-        unmap_page(p, undo);
-      klog(FS_LOG_INFO, "pid %d: brk to %#lx refused: out of memory", p->pid, want);
-      return p->brk;
-    }
-  }
-  for (uint64_t va = new_end; va < old_end; va += PAGE_SIZE)
-    unmap_page(p, va);
-  p->brk = want;
-  return p->brk;
+  uint64_t got = vm_brk(p->vm, want);
+  TRACE(trace_emit_call(p->pid, FS_TRACE_BRK, want, 0, 0, (int64_t)got, 0, 0, NULL));
+  return got;
+}
+
+/* The file a non-anonymous mapping reads: -EBADF for a bad fd, -ENODEV for
+ * things that have no pages to map (console, directories, pseudo-files). */
+static int mmap_file_of(struct process *p, uint64_t fd, const struct vfs_file **out) {
+  if (fd >= PROC_MAX_FDS || p->fds[fd].kind == FD_NONE)
+    return -EBADF;
+  const struct fd *d = &p->fds[fd];
+  if (d->kind != FD_FILE || d->file->render)
+    return -ENODEV;
+  *out = d->file;
+  return 0;
+}
+
+int64_t sys_mmap(struct process *p, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
+                 uint64_t fd, uint64_t off) {
+  const struct vfs_file *file = NULL;
+  int64_t r;
+  uint64_t at = 0;
+  /* Linux's order: the offset's alignment, then the fd, then the rest. */
+  if (off & (PAGE_SIZE - 1))
+    r = -EINVAL;
+  else if (!(flags & VM_MAP_ANONYMOUS) && (r = mmap_file_of(p, fd, &file)) != 0)
+    ;
+  else if (prot > 0xffffffffu || flags > 0xffffffffu)
+    r = -EINVAL;
+  else
+    r = vm_mmap(p->vm, addr, len, (unsigned)prot, (unsigned)flags, file, off, &at);
+  if (r == 0)
+    r = (int64_t)at;
+  TRACE(trace_emit_call(p->pid, FS_TRACE_MMAP, addr, len, off, r, (uint32_t)prot, (uint32_t)flags,
+                        file));
+  return r;
+}
+
+int64_t sys_munmap(struct process *p, uint64_t addr, uint64_t len) {
+  int64_t r = vm_munmap(p->vm, addr, len);
+  TRACE(trace_emit_call(p->pid, FS_TRACE_MUNMAP, addr, len, 0, r, 0, 0, NULL));
+  return r;
+}
+
+int64_t sys_mprotect(struct process *p, uint64_t addr, uint64_t len, uint64_t prot) {
+  int64_t r = prot > 0xffffffffu ? -EINVAL : vm_mprotect(p->vm, addr, len, (unsigned)prot);
+  TRACE(trace_emit_call(p->pid, FS_TRACE_MPROTECT, addr, len, 0, r, (uint32_t)prot, 0, NULL));
+  return r;
+}
+
+int64_t sys_madvise(struct process *p, uint64_t addr, uint64_t len, uint64_t advice) {
+  /* Advice only: every page is already demand-populated, and nothing is
+   * ever reclaimed, so there is nothing to act on. */
+  (void)p;
+  (void)addr;
+  (void)len;
+  (void)advice;
+  return 0;
 }

@@ -14,24 +14,27 @@
  *      (no overflow); p_offset % 4096 == p_vaddr % 4096;
  *      p_vaddr >= 0x10000; p_vaddr + p_memsz does not wrap and is
  *      <= 0x7fffc0000000 (the top GiB of user space holds the stack);
- *  10. no two PT_LOADs overlap (as [p_vaddr, p_vaddr + p_memsz)); they may
- *      share a page, which then gets the union of their permissions;
+ *  10. no two PT_LOADs overlap (as [p_vaddr, p_vaddr + p_memsz)); the host
+ *      checker lets them share a page, but regions are page-granular, so
+ *      the region layout refuses that (exec fails, status 126);
  *  11. e_entry lies inside a PT_LOAD with PF_X.
- * Segments are mapped with their own permissions: R always (x86 cannot
+ * Segments become regions with their own permissions: R always (x86 cannot
  * withhold read), W if PF_W, executable only if PF_X (NX otherwise).
+ * Nothing is mapped at exec: every page faults in (see layout_regions).
  *
- * Initial stack (SysV x86-64 ABI), top at USER_STACK_TOP, USER_STACK_PAGES
- * mapped: from the top, the 16 AT_RANDOM bytes, the argv and envp strings,
- * then 16-byte aligned: argc, argv[], NULL, envp[], NULL, auxv pairs,
- * AT_NULL; RSP points at argc. */
+ * Initial stack (SysV x86-64 ABI), top at VM_STACK_TOP, populated by the
+ * kernel's own writes (only the pages it touches): from the top, the 16 AT_RANDOM bytes, the argv
+ * and envp strings, then 16-byte aligned: argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL;
+ * RSP points at argc. */
 #include <string.h>
 #include <faultsim/abi.h>
-#include <kernel/brk.h>
 #include <kernel/errno.h>
 #include <kernel/exec.h>
+#include <kernel/fault_stats.h>
 #include <kernel/log.h>
-#include <kernel/pmm.h>
+#include <kernel/trace.h>
 #include <kernel/uaccess.h>
+#include <kernel/vm_map.h>
 
 #define ET_EXEC   2
 #define EM_X86_64 62
@@ -166,54 +169,37 @@ static unsigned seg_prot(uint32_t flags) {
   return prot;
 }
 
-/* Map one PT_LOAD eagerly: each page gets a frame holding the file bytes of
- * the segment and zeroes elsewhere (the .bss part).  A page already mapped
- * by an earlier segment is shared: only this segment's bytes are written
- * into it and its permissions become the union.
- *
- * This is the one function the region layer replaces ("exec records regions
- * and maps nothing"): it would record a text/data/bss region here instead. */
-static int map_segment(struct process *p, const struct vfs_file *f, const struct elf64_phdr *ph) {
-  unsigned prot = seg_prot(ph->flags);
-  uint64_t file_end = ph->vaddr + ph->filesz; /* file bytes cover [vaddr, file_end) */
-  for (uint64_t va = PAGE_ROUND_DOWN(ph->vaddr); va < ph->vaddr + ph->memsz; va += PAGE_SIZE) {
-    paddr_t pa;
-    unsigned old_prot;
-    if (pt_lookup(&p->pt, va, &pa, &old_prot)) {
-      pt_protect(&p->pt, va, old_prot | prot);
-    } else {
-      pa = pmm_alloc_zeroed();
-      if (!pa)
-        return -ENOMEM;
-      if (pt_map(&p->pt, va, pa, prot) != 0) {
-        frame_put(pa);
-        return -ENOMEM;
-      }
-    }
-    /* Only this segment's own bytes: whatever else shares the page belongs
-     * to another segment (or stays zero). */
-    uint64_t from = va > ph->vaddr ? va : ph->vaddr;
-    uint64_t to = va + PAGE_SIZE < file_end ? va + PAGE_SIZE : file_end;
-    if (from < to)
-      vfs_file_read(f, ph->offset + (from - ph->vaddr), (uint8_t *)frame_ptr(pa) + (from - va),
-                    to - from);
+/* Exec records regions and maps nothing: one file-backed region per
+ * PT_LOAD (backed by the ELF's own VFS file, text R-X / rodata R-- / data
+ * RW-), a BSS region from the page after the file bytes, the heap, the
+ * guards and the 8 MiB stack -- all populated on first touch by the fault
+ * core.  The layout rules live in vm_space_layout_exec (kernel/mm/vm_map.c). */
+static int layout_regions(struct process *p, const struct vfs_file *f, const struct image *img,
+                          const char **why) {
+  static struct vm_exec_segment segs[EXEC_MAX_PHNUM]; /* one exec at a time */
+  size_t n = 0;
+  for (unsigned i = 0; i < img->eh.phnum; i++) {
+    const struct elf64_phdr *ph = &img->ph[i];
+    if (ph->type != PT_LOAD || ph->memsz == 0)
+      continue;
+    segs[n++] = (struct vm_exec_segment){.vaddr = ph->vaddr,
+                                         .memsz = ph->memsz,
+                                         .file_offset = ph->offset,
+                                         .filesz = ph->filesz,
+                                         .prot = seg_prot(ph->flags)};
   }
-  return 0;
-}
-
-/* Map the initial stack pages just below USER_STACK_TOP. */
-static int map_stack(struct process *p) {
-  p->stack_top = USER_STACK_TOP;
-  p->stack_bottom = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
-  for (uint64_t va = p->stack_bottom; va < p->stack_top; va += PAGE_SIZE) {
-    paddr_t pa = pmm_alloc_zeroed();
-    if (!pa)
-      return -ENOMEM;
-    if (pt_map(&p->pt, va, pa, FS_PROT_READ | FS_PROT_WRITE) != 0) {
-      frame_put(pa);
-      return -ENOMEM;
-    }
-  }
+  struct vm_exec_image ex = {.file = f,
+                             .segments = segs,
+                             .segment_count = n,
+                             .stack_max = 0, /* VM_STACK_MAX_DEFAULT: 8 MiB */
+                             .stack_guard_pages = p->stack_guard_pages};
+  int err = vm_space_layout_exec(p->vm, &ex);
+  if (err == -EINVAL)
+    /* validate() accepted it, so two segments share a page: regions are
+     * page-granular and cannot give one page two backings. */
+    return *why = "segments share a page (unsupported by the region layout)", -ENOEXEC;
+  if (err)
+    return *why = "out of memory recording regions", err;
   return 0;
 }
 
@@ -232,7 +218,7 @@ static void at_random_bytes(int pid, uint8_t out[16]) {
 
 /* Push n bytes below *sp (user address); -EFAULT/-E2BIG on failure. */
 static int push_bytes(struct process *p, uint64_t *sp, const void *src, size_t n) {
-  if (*sp - p->stack_bottom < n)
+  if (*sp - p->vm->stack_bottom < n)
     return -E2BIG;
   *sp -= n;
   return copy_to_user(*sp, src, n) ? -EFAULT : 0;
@@ -241,7 +227,7 @@ static int push_bytes(struct process *p, uint64_t *sp, const void *src, size_t n
 static int build_stack(struct process *p, const struct image *img, uint32_t argc,
                        const char *const *argv, uint32_t envc, const char *const *envp,
                        uint64_t *rsp_out) {
-  uint64_t sp = p->stack_top;
+  uint64_t sp = p->vm->stack_top;
   uint8_t rnd[16];
   at_random_bytes(p->pid, rnd);
   int err = push_bytes(p, &sp, rnd, sizeof rnd);
@@ -252,7 +238,7 @@ static int build_stack(struct process *p, const struct image *img, uint32_t argc
   /* Strings first (their addresses go into the vectors below). */
   uint32_t nstr = argc + envc;
   uint64_t vec_words = 1 + (argc + 1) + (envc + 1) + 2 * 14;
-  if ((uint64_t)nstr * 8 + vec_words * 8 > p->stack_top - p->stack_bottom)
+  if ((uint64_t)nstr * 8 + vec_words * 8 > p->vm->stack_top - p->vm->stack_bottom)
     return -E2BIG;
   /* Where each string landed (they are pushed last to first); exec_load
    * allows at most 256 strings. */
@@ -298,7 +284,7 @@ static int build_stack(struct process *p, const struct image *img, uint32_t argc
   }
   /* RSP must be 16-byte aligned at argc. */
   sp = (sp - n * 8) & ~15ull;
-  if (sp < p->stack_bottom)
+  if (sp < p->vm->stack_bottom)
     return -E2BIG;
   if (copy_to_user(sp, vec, n * 8) != 0)
     return -EFAULT;
@@ -318,22 +304,24 @@ int exec_load(struct process *p, const struct vfs_file *f, uint32_t argc, const 
   if (argc + envc > 256)
     return *why = "too many arguments", -E2BIG;
 
-  for (unsigned i = 0; i < img.eh.phnum; i++) {
-    const struct elf64_phdr *ph = &img.ph[i];
-    if (ph->type == PT_LOAD && ph->memsz && (err = map_segment(p, f, ph)) != 0)
-      return *why = "out of memory mapping segments", err;
-  }
-  if ((err = map_stack(p)) != 0)
-    return *why = "out of memory for the stack", err;
-  brk_init(p, img.end);
+  if ((err = layout_regions(p, f, &img, why)) != 0)
+    return err;
+  TRACE(trace_emit_exec(p->pid, p->vm, p->name, img.eh.entry, f));
 
   /* Write the stack through the process's own address space, exactly as
-   * the program will see it. */
-  struct pt_space *prev = pt_space_current();
-  pt_space_activate(&p->pt);
-  uint64_t rsp = 0;
+   * the program will see it: each page written faults in through the
+   * fault core (kernel-mode faults), so only the pages holding the strings,
+   * vectors and auxv are populated. */
+  struct process *prev = process_switch(p);
+  uint64_t rsp = 0, ooms = fault_stats.oom_kills;
   err = build_stack(p, &img, argc, argv, envc, envp, &rsp);
-  pt_space_activate(prev);
+  process_switch(prev);
+  /* A copy that failed because no frame was left is out of memory, not a
+   * bad address (the fault core decided oom; the copy saw -EFAULT). */
+  if (err == -EFAULT && fault_stats.oom_kills != ooms)
+    err = -ENOMEM;
+  if (err == -ENOMEM)
+    return *why = "out of memory writing the stack", err;
   if (err)
     return *why = err == -E2BIG ? "arguments too large for the stack" : "cannot write the stack",
            err;

@@ -28,3 +28,10 @@ _Noreturn void signal_fatal(struct process *p, int sig, uint64_t rip, uint64_t a
   klog(FS_LOG_INFO, "pid %d: %s at rip 0x%lx addr 0x%lx", p->pid, signal_name(sig), rip, addr);
   process_exit(p, FS_EXIT_SIGNALED, (uint32_t)sig);
 }
+
+_Noreturn void signal_fault(struct process *p, int sig, const char *si_code, uint64_t rip,
+                            uint64_t addr) {
+  klog(FS_LOG_INFO, "pid %d: %s (%s) at rip 0x%lx addr 0x%lx", p->pid, signal_name(sig), si_code,
+       rip, addr);
+  process_exit(p, FS_EXIT_SIGNALED, (uint32_t)sig);
+}

@@ -6,9 +6,13 @@
 #include <kernel/brk.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/fault_stats.h>
 #include <kernel/hostio.h>
+#include <kernel/kheap.h>
 #include <kernel/log.h>
+#include <kernel/pmm.h>
 #include <kernel/process.h>
+#include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/uaccess.h>
 #include <kernel/vfs.h>
@@ -51,6 +55,15 @@ static int64_t file_read(const struct vfs_file *f, uint64_t off, uint64_t ubuf, 
   return (int64_t)done;
 }
 
+/* A pseudo-file reads from what it rendered at open. */
+static int64_t snapshot_read(const struct fd *d, uint64_t off, uint64_t ubuf, uint64_t n) {
+  if (off >= d->snapshot_len)
+    return 0;
+  if (n > d->snapshot_len - off)
+    n = d->snapshot_len - off;
+  return copy_to_user(ubuf, d->snapshot + off, n) ? -EFAULT : (int64_t)n;
+}
+
 static int64_t fd_read(struct fd *d, uint64_t ubuf, uint64_t n, uint64_t off, bool advance) {
   if (!user_range_ok(ubuf, n))
     return -EFAULT;
@@ -62,7 +75,7 @@ static int64_t fd_read(struct fd *d, uint64_t ubuf, uint64_t n, uint64_t off, bo
   case FD_DIR:
     return -EISDIR;
   case FD_FILE: {
-    int64_t r = file_read(d->file, off, ubuf, n);
+    int64_t r = d->snapshot ? snapshot_read(d, off, ubuf, n) : file_read(d->file, off, ubuf, n);
     if (r > 0 && advance)
       d->offset += (uint64_t)r;
     return r;
@@ -177,7 +190,14 @@ static int64_t sys_openat(struct process *p, int64_t dirfd, uint64_t upath, uint
     return -ENOTDIR;
   for (int fd = 0; fd < PROC_MAX_FDS; fd++) {
     if (p->fds[fd].kind == FD_NONE) {
-      p->fds[fd] = (struct fd){.kind = f->is_dir ? FD_DIR : FD_FILE, .file = f};
+      struct fd nd = {.kind = f->is_dir ? FD_DIR : FD_FILE, .file = f};
+      if (f->render) {
+        /* Rendered once, so reads in pieces see one consistent text. */
+        if (!(nd.snapshot = kmalloc(VFS_PSEUDO_MAX)))
+          return -ENOMEM;
+        nd.snapshot_len = f->render(nd.snapshot, VFS_PSEUDO_MAX);
+      }
+      p->fds[fd] = nd;
       return fd;
     }
   }
@@ -188,6 +208,7 @@ static int64_t sys_close(struct process *p, uint64_t fd) {
   struct fd *d = get_fd(p, fd);
   if (!d)
     return -EBADF;
+  kfree(d->snapshot);
   *d = (struct fd){0};
   return 0;
 }
@@ -207,7 +228,7 @@ static int64_t sys_lseek(struct process *p, uint64_t fd, int64_t off, uint64_t w
     base = (int64_t)d->offset;
     break;
   case SEEK_END:
-    base = (int64_t)d->file->size;
+    base = (int64_t)(d->snapshot ? d->snapshot_len : d->file->size);
     break;
   default:
     return -EINVAL;
@@ -219,24 +240,34 @@ static int64_t sys_lseek(struct process *p, uint64_t fd, int64_t off, uint64_t w
   return pos;
 }
 
-/* mprotect on eagerly mapped pages: every page of the range must be mapped
- * (else -ENOMEM, changing nothing).  The region layer takes this over. */
-static int64_t sys_mprotect(struct process *p, uint64_t addr, uint64_t len, uint64_t prot) {
-  if (addr & (PAGE_SIZE - 1))
-    return -EINVAL;
-  if (prot & ~(uint64_t)(FS_PROT_READ | FS_PROT_WRITE | FS_PROT_EXEC))
-    return -EINVAL;
-  if (len == 0)
-    return 0;
-  uint64_t end = PAGE_ROUND_UP(addr + len);
-  if (end <= addr || !user_range_ok(addr, end - addr))
-    return -ENOMEM;
-  for (uint64_t va = addr; va < end; va += PAGE_SIZE)
-    if (!pt_lookup(&p->pt, va, NULL, NULL))
-      return -ENOMEM;
-  for (uint64_t va = addr; va < end; va += PAGE_SIZE)
-    pt_protect(&p->pt, va, (unsigned)prot);
-  return 0;
+/* struct stat of Linux x86-64 (144 bytes). */
+struct linux_stat {
+  uint64_t st_dev, st_ino, st_nlink;
+  uint32_t st_mode, st_uid, st_gid, pad0;
+  uint64_t st_rdev;
+  int64_t st_size, st_blksize, st_blocks;
+  uint64_t st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec, st_ctime_nsec;
+  int64_t unused[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat");
+
+#define S_IFCHR 0020000u
+
+static int64_t sys_fstat(struct process *p, uint64_t fd, uint64_t ustat) {
+  struct fd *d = get_fd(p, fd);
+  if (!d)
+    return -EBADF;
+  struct linux_stat st = {.st_nlink = 1, .st_blksize = PAGE_SIZE};
+  if (d->kind == FD_CONSOLE) {
+    st.st_mode = S_IFCHR | 0620;
+    st.st_rdev = (136ull << 8) | 0; /* a pty, as a terminal would be */
+  } else {
+    st.st_ino = d->file->ino;
+    st.st_mode = d->file->mode;
+    st.st_size = (int64_t)(d->snapshot ? 0 : d->file->size); /* /proc files: 0, as Linux */
+    st.st_blocks = (st.st_size + 511) / 512;
+  }
+  return copy_to_user(ustat, &st, sizeof st) ? -EFAULT : 0;
 }
 
 static int64_t sys_arch_prctl(struct process *p, uint64_t code, uint64_t addr) {
@@ -254,11 +285,25 @@ static int64_t sys_arch_prctl(struct process *p, uint64_t code, uint64_t addr) {
   }
 }
 
+/* The kernel has nothing to reclaim, so a frame allocation that failed
+ * during a system call (a region node, a page table, a kernel buffer) means
+ * memory is exhausted, and the OOM killer's victim is the only process --
+ * as Linux, whose small kernel allocations do not fail but invoke the OOM
+ * killer.  Counted once here: no fault decision counted this one. */
+static _Noreturn void oom_kill(struct process *p, uint64_t nr) {
+  const char *name = syscall_name(nr);
+  klog(FS_LOG_INFO, "pid %d: out of memory in syscall %lu (%s): killed", p->pid, nr,
+       name ? name : "unknown");
+  fault_stats.oom_kills++;
+  signal_fatal(p, SIGKILL, 0, 0);
+}
+
 void syscall_dispatch(struct trap_frame *tf) {
   struct process *p = current_process();
   if (!p)
     kpanic("syscall with no current process (rip %#lx)", tf->rip);
   uint64_t nr = tf->rax, a0 = tf->rdi, a1 = tf->rsi, a2 = tf->rdx, a3 = tf->r10;
+  uint64_t failures = pmm_alloc_failures();
   int64_t r;
   switch (nr) {
   case 0:
@@ -273,14 +318,26 @@ void syscall_dispatch(struct trap_frame *tf) {
   case 3:
     r = sys_close(p, a0);
     break;
+  case 5:
+    r = sys_fstat(p, a0, a1);
+    break;
   case 8:
     r = sys_lseek(p, a0, (int64_t)a1, a2);
+    break;
+  case 9:
+    r = sys_mmap(p, a0, a1, a2, a3, tf->r8, tf->r9);
     break;
   case 10:
     r = sys_mprotect(p, a0, a1, a2);
     break;
+  case 11:
+    r = sys_munmap(p, a0, a1);
+    break;
   case 12:
     r = (int64_t)sys_brk(p, a0);
+    break;
+  case 28:
+    r = sys_madvise(p, a0, a1, a2);
     break;
   case 16:
     r = get_fd(p, a0) ? -ENOTTY : -EBADF;
@@ -327,5 +384,7 @@ void syscall_dispatch(struct trap_frame *tf) {
     break;
   }
   }
+  if (pmm_alloc_failures() != failures)
+    oom_kill(p, nr);
   tf->rax = (uint64_t)r;
 }

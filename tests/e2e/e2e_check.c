@@ -33,7 +33,16 @@
  *   ram MIB                    faultsim --ram
  *   stat NAME OP VALUE         faultsim only: a --stats counter; OP is one
  *                              of == >= <= > <
+ *   faultsim-args TOKEN...     faultsim only: options before the program
+ *                              (--stack-guard 16, --selftest-pf, -v ...)
+ *   stderr STRING              faultsim only: stderr (the kernel log with -v)
+ *                              must contain STRING; may repeat
+ *   stderr-absent STRING       faultsim only: stderr must not contain it
  *   timeout SECONDS            default 30 native, 300 under faultsim
+ *
+ * Every faultsim run also gets --stats, and must report a kernel report with
+ * frames_free_exit == frames_free_boot: frames never leak, whatever the
+ * workload did or however it ended.
  */
 #include "run_capture.h"
 
@@ -77,6 +86,12 @@ struct entry {
   unsigned ram_mib; /* 0: faultsim's default */
   struct stat_check stats[MAX_STATS];
   int stat_count;
+  char *fs_args[MAX_TOKENS]; /* faultsim-args */
+  int fs_argc;
+  char *err_want[MAX_TOKENS]; /* stderr */
+  int err_want_count;
+  char *err_absent[MAX_TOKENS]; /* stderr-absent */
+  int err_absent_count;
   unsigned timeout_s; /* 0: the mode's default */
 };
 
@@ -125,6 +140,13 @@ static void entry_free(struct entry *e) {
   for (int i = 0; i < e->envc; i++)
     free(e->env[i]);
   free(e->stdout_text);
+  for (int i = 0; i < e->fs_argc; i++)
+    free(e->fs_args[i]);
+  for (int i = 0; i < e->err_want_count; i++)
+    free(e->err_want[i]);
+  for (int i = 0; i < e->err_absent_count; i++)
+    free(e->err_absent[i]);
+  e->fs_argc = e->err_want_count = e->err_absent_count = 0;
   e->argc = e->envc = 0;
   e->stdout_text = NULL;
 }
@@ -399,6 +421,17 @@ static void load_entry(const char *table, const char *name, struct entry *e) {
       snprintf(cur.siginfo, sizeof cur.siginfo, "%s", tok[1]);
     } else if (!strcmp(tok[0], "ram") && n == 2) {
       cur.ram_mib = (unsigned)parse_number(tok[1], where);
+    } else if (!strcmp(tok[0], "faultsim-args")) {
+      for (int i = 1; i < n && cur.fs_argc < MAX_TOKENS; i++)
+        cur.fs_args[cur.fs_argc++] = xstrdup(tok[i]);
+    } else if (!strcmp(tok[0], "stderr") && n == 2) {
+      if (cur.err_want_count == MAX_TOKENS)
+        die("%s: too many stderr lines", where);
+      cur.err_want[cur.err_want_count++] = xstrdup(tok[1]);
+    } else if (!strcmp(tok[0], "stderr-absent") && n == 2) {
+      if (cur.err_absent_count == MAX_TOKENS)
+        die("%s: too many stderr-absent lines", where);
+      cur.err_absent[cur.err_absent_count++] = xstrdup(tok[1]);
     } else if (!strcmp(tok[0], "timeout") && n == 2) {
       cur.timeout_s = (unsigned)parse_number(tok[1], where);
     } else if (!strcmp(tok[0], "stat") && n == 4) {
@@ -515,7 +548,7 @@ int main(int argc, char **argv) {
     die("test %s is not for mode %s", test, mode);
 
   /* Build the command line; owned[] holds what it allocates. */
-  char *cmd[4 * MAX_TOKENS + 16], *owned[2 * MAX_TOKENS + 4];
+  char *cmd[6 * MAX_TOKENS + 16], *owned[2 * MAX_TOKENS + 4];
   int n = 0, n_owned = 0;
   char *argv0 = owned[n_owned++] = xmalloc(strlen(e.workload) + 6);
   sprintf(argv0, "/bin/%s", e.workload);
@@ -557,8 +590,9 @@ int main(int argc, char **argv) {
       cmd[n++] = "--env";
       cmd[n++] = e.env[i];
     }
-    if (e.stat_count)
-      cmd[n++] = "--stats";
+    for (int i = 0; i < e.fs_argc; i++)
+      cmd[n++] = e.fs_args[i];
+    cmd[n++] = "--stats"; /* always: the frame-leak check below needs it */
   }
   cmd[n++] = (char *)program;
   for (int i = 0; i < e.argc; i++) {
@@ -624,6 +658,27 @@ int main(int argc, char **argv) {
   }
 
   if (!native) {
+    unsigned long long boot, exit_free;
+    if (find_stat(out.err, "frames_free_boot", &boot) != 0 ||
+        find_stat(out.err, "frames_free_exit", &exit_free) != 0) {
+      fprintf(stderr, "FAIL: no kernel report (frames_free_boot/exit) in --stats\n");
+      ok = 0;
+    } else if (boot != exit_free) {
+      fprintf(stderr, "FAIL: frames leaked: %llu free at boot, %llu at exit\n", boot, exit_free);
+      ok = 0;
+    }
+    for (int i = 0; i < e.err_want_count; i++) {
+      if (!strstr(out.err, e.err_want[i])) {
+        fprintf(stderr, "FAIL: stderr lacks \"%s\"\n", e.err_want[i]);
+        ok = 0;
+      }
+    }
+    for (int i = 0; i < e.err_absent_count; i++) {
+      if (strstr(out.err, e.err_absent[i])) {
+        fprintf(stderr, "FAIL: stderr contains \"%s\"\n", e.err_absent[i]);
+        ok = 0;
+      }
+    }
     for (int i = 0; i < e.stat_count; i++) {
       const struct stat_check *s = &e.stats[i];
       unsigned long long v;

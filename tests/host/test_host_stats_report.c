@@ -44,6 +44,7 @@ static void test_every_counter_in_order(void **state) {
   report.frames_free_exit = 15999;
   report.frame_allocs = 42;
   report.frame_alloc_failures = 1;
+  report.frame_allocs_run = 40;
   char *text = format(&report, 18446744073709551615ULL);
   assert_string_equal(text, "faultsim stats:\n"
                             "faults_total 1\n"
@@ -69,6 +70,7 @@ static void test_every_counter_in_order(void **state) {
                             "frames_free_exit 15999\n"
                             "frame_allocs 42\n"
                             "frame_alloc_failures 1\n"
+                            "frame_allocs_run 40\n"
                             "instructions 18446744073709551615\n");
   free(text);
 }

@@ -1,76 +1,122 @@
-/* Page-fault entry: read CR2, find the process, let handle_user_page_fault
- * decide, and act on the decision.
+/* Page-fault entry: read CR2, find the process, let the fault core decide
+ * (vm_region_handle_page_fault on the process's vm_space), and act on the
+ * decision.
  *
- *   ring 3, resolved              -> retry the instruction
- *   ring 3, unresolved            -> SIGSEGV (SIGKILL when out of memory)
- *   ring 0 on a user address      -> resolve as for ring 3 (a copy_*_user
- *                                    touching a lazy page), else the
- *                                    exception-table fixup makes the copy
- *                                    return -EFAULT
- *   ring 0, anything else         -> kernel bug: panic with diagnostics */
+ *   ring 3                        -> the core decides: lazy/spurious retry
+ *                                    the instruction; guard, protection,
+ *                                    invalid -> SIGSEGV (si_code from the
+ *                                    core); oom -> SIGKILL
+ *   ring 0 on a user address,     -> the same decision (a copy_*_user
+ *   inside copy_*_user               touching a lazy page resumes); else
+ *                                    the exception-table fixup makes the
+ *                                    copy return -EFAULT, except oom, which
+ *                                    kills a running process
+ *   ring 0, anything else         -> kernel bug: panic with diagnostics
+ *
+ * Counting: the core counts every fault it decides (faults_total,
+ * kernel_mode_faults, the decision counters); this entry counts only the
+ * faults that never reach it (kernel bugs, a copy with no process) and
+ * efault_fixups. */
 #include <faultsim/abi.h>
 #include <kernel/cpu.h>
 #include <kernel/fault_stats.h>
 #include <kernel/log.h>
 #include <kernel/page_fault.h>
 #include <kernel/signal.h>
+#include <kernel/trace.h>
+#include <kernel/vm_fault.h>
 
 struct fs_fault_stats fault_stats;
 
+static const char *si_code_name(int si_code) {
+  return si_code == VM_SEGV_ACCERR ? "SEGV_ACCERR" : "SEGV_MAPERR";
+}
+
 int handle_user_page_fault(struct process *p, uint64_t addr, uint32_t err, uint64_t rip) {
-  /* No regions yet: nothing is populated on demand (exec maps eagerly), so
-   * every fault is on an address the process may not touch this way.  The
-   * region layer replaces this body with vm_region_handle_page_fault. */
-  klog(FS_LOG_DEBUG, "pid %d: fault addr %#lx err %#x rip %#lx: invalid", p->pid, addr, err, rip);
-  fault_stats.invalid_addresses++;
-  return FS_DECISION_INVALID;
+  struct vm_fault_result res;
+  enum fs_decision d = vm_region_handle_page_fault(p->vm, addr, err, rip, &res);
+  TRACE(trace_emit_fault(p->pid, p->vm, rip, addr, err, &res));
+  if (d == FS_DECISION_GUARD)
+    klog(FS_LOG_INFO, "pid %d: %s at %#lx (rip %#lx)", p->pid,
+         res.stack_overflow ? "stack overflow" : "guard page hit", addr, rip);
+  if (res.fault_loop)
+    klog(FS_LOG_ERROR,
+         "pid %d: killed: fault loop at rip %#lx addr %#lx: the page was mapped %u times "
+         "and the access still faults (the mapping never takes effect)",
+         p->pid, rip, addr, VM_FAULT_LOOP_LIMIT + 1);
+  return d;
 }
 
 static _Noreturn void kernel_fault_panic(struct trap_frame *tf, uint64_t addr, const char *hint) {
   trap_dump(tf, addr);
+  struct process *p = current_process();
+  if (p)
+    klog_write(FS_LOG_ERROR, "  current process: pid %d (%s)", p->pid, p->name);
   kpanic("page fault in kernel mode at rip %#lx addr %#lx err %#lx: %s", tf->rip, addr, tf->error,
          hint);
+}
+
+/* The process dies of the decision d (neither lazy nor spurious). */
+static _Noreturn void fatal_decision(struct process *p, int d, uint64_t rip, uint64_t addr) {
+  if (d == FS_DECISION_OOM) {
+    klog(FS_LOG_INFO, "pid %d: out of memory at %#lx: killed", p->pid, addr);
+    signal_fatal(p, SIGKILL, rip, addr);
+  }
+  signal_fault(p, SIGSEGV,
+               d == FS_DECISION_PROTECTION ? si_code_name(VM_SEGV_ACCERR)
+                                           : si_code_name(VM_SEGV_MAPERR),
+               rip, addr);
+}
+
+static void kernel_mode_fault(struct trap_frame *tf, struct process *p, uint64_t addr,
+                              uint32_t err) {
+  if (addr >= FS_USER_TOP) {
+    fault_stats.faults_total++;
+    kernel_fault_panic(tf, addr, "kernel address (kernel bug)");
+  }
+  uint64_t fixup = extable_fixup(tf->rip);
+  if (!fixup) {
+    fault_stats.faults_total++;
+    fault_stats.kernel_mode_faults++;
+    kernel_fault_panic(tf, addr,
+                       addr < PAGE_SIZE ? "NULL pointer dereference in the kernel"
+                                        : "user address touched outside copy_*_user");
+  }
+  int d = FS_DECISION_INVALID;
+  if (p) {
+    d = handle_user_page_fault(p, addr, err, tf->rip);
+    if (d == FS_DECISION_LAZY || d == FS_DECISION_SPURIOUS)
+      return; /* the copy resumes where it stopped */
+    /* Out of memory while the program runs: the OOM killer ends it (the
+     * syscall holds no lock and only static buffers).  During exec the copy
+     * fails instead and exec reports the OOM. */
+    if (d == FS_DECISION_OOM && p->running)
+      fatal_decision(p, d, tf->rip, addr);
+  } else {
+    fault_stats.faults_total++; /* no space to ask: never reached the core */
+    fault_stats.kernel_mode_faults++;
+  }
+  fault_stats.efault_fixups++;
+  klog(FS_LOG_DEBUG, "uaccess: fault at %#lx (%s) -> -EFAULT", addr, vm_decision_name(d));
+  tf->rip = fixup;
 }
 
 void page_fault_entry(struct trap_frame *tf) {
   uint64_t addr = read_cr2();
   uint32_t err = (uint32_t)tf->error;
   struct process *p = current_process();
-  bool user = trap_from_user(tf);
-  fault_stats.faults_total++;
 
-  if (!user) {
-    if (addr >= FS_USER_TOP)
-      kernel_fault_panic(tf, addr, "kernel address (kernel bug)");
-    fault_stats.kernel_mode_faults++;
-    uint64_t fixup = extable_fixup(tf->rip);
-    if (!fixup)
-      kernel_fault_panic(tf, addr,
-                         addr < PAGE_SIZE ? "NULL pointer dereference in the kernel"
-                                          : "user address touched outside copy_*_user");
-    if (p) {
-      int d = handle_user_page_fault(p, addr, err, tf->rip);
-      if (d == FS_DECISION_LAZY || d == FS_DECISION_SPURIOUS)
-        return; /* the copy resumes where it stopped */
-    }
-    fault_stats.efault_fixups++;
-    klog(FS_LOG_DEBUG, "uaccess: fault at %#lx -> -EFAULT", addr);
-    tf->rip = fixup;
+  if (!trap_from_user(tf)) {
+    kernel_mode_fault(tf, p, addr, err);
     return;
   }
-
-  if (!p)
+  if (!p) {
+    fault_stats.faults_total++;
     kernel_fault_panic(tf, addr, "ring-3 fault with no current process");
-  int d = addr < FS_USER_TOP ? handle_user_page_fault(p, addr, err, tf->rip) : FS_DECISION_INVALID;
-  if (addr >= FS_USER_TOP)
-    fault_stats.invalid_addresses++; /* kernel half: never a user region */
-  switch (d) {
-  case FS_DECISION_LAZY:
-  case FS_DECISION_SPURIOUS:
-    return;
-  case FS_DECISION_OOM:
-    signal_fatal(p, SIGKILL, tf->rip, addr);
-  default:
-    signal_fatal(p, SIGSEGV, tf->rip, addr);
   }
+  /* Kernel-half addresses too: the core calls them invalid (SEGV_MAPERR). */
+  int d = handle_user_page_fault(p, addr, err, tf->rip);
+  if (d == FS_DECISION_LAZY || d == FS_DECISION_SPURIOUS)
+    return;
+  fatal_decision(p, d, tf->rip, addr);
 }

@@ -10,12 +10,15 @@
 void page_fault_entry(struct trap_frame *tf);
 
 /* The seam for the fault core: decide about a fault at a user address
- * (addr < FS_USER_TOP) of process p, from ring 3 or from the kernel touching
+ * of process p, from ring 3 or from the kernel touching
  * user memory in copy_*_user.  Returns an enum fs_decision:
  *   FS_DECISION_LAZY, FS_DECISION_SPURIOUS   resolved: retry the access
  *   FS_DECISION_GUARD, _PROTECTION, _INVALID SIGSEGV (or -EFAULT in a copy)
- *   FS_DECISION_OOM                          SIGKILL (or -EFAULT in a copy)
- * Without regions every fault is FS_DECISION_INVALID. */
+ *   FS_DECISION_OOM                          SIGKILL (or -EFAULT in a copy
+ *                                            during exec)
+ * Calls vm_region_handle_page_fault on p->vm, traces the decision and logs
+ * guard hits ("stack overflow at ADDR" / "guard page hit at ADDR") and fault
+ * loops. */
 int handle_user_page_fault(struct process *p, uint64_t addr, uint32_t err, uint64_t rip);
 
 #endif /* KERNEL_PAGE_FAULT_H */

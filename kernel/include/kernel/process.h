@@ -20,7 +20,12 @@ struct fd {
   const struct vfs_file *file; /* FD_FILE, FD_DIR */
   uint64_t offset;
   uint32_t host_fd; /* FD_CONSOLE: where writes go (1 stdout, 2 stderr; 0: none) */
+  /* A pseudo-file's contents, rendered at open (kmalloc'd; freed at close). */
+  char *snapshot;
+  uint64_t snapshot_len;
 };
+
+struct vm_space;
 
 struct process {
   int pid;
@@ -28,20 +33,17 @@ struct process {
   struct pt_space pt;
   struct fd fds[PROC_MAX_FDS];
 
-  /* Program break: [brk_start, brk) is the heap; pages up to
-   * PAGE_ROUND_UP(brk) are mapped (eagerly, for now). */
-  vaddr_t brk_start, brk, brk_limit;
-  /* Initial stack: [stack_bottom, stack_top) is mapped. */
-  vaddr_t stack_top, stack_bottom;
-  uint64_t stack_guard_pages; /* from boot info, for the region layer */
+  uint64_t stack_guard_pages; /* from boot info: the guard below the stack */
 
   /* Where the exec left user state, and what ring 3 starts with. */
   struct trap_frame entry;
   uint64_t fs_base;
 
-  /* Hook for the region layer (vm_space of the fault core): NULL for now. */
-  void *vm;
+  /* The regions of the address space (the fault core); brk, the stack and
+   * every mapping live there.  Its page table is `pt`. */
+  struct vm_space *vm;
 
+  bool running; /* in process_run: a fatal fault may end it at once */
   bool exited;
   uint32_t exit_kind; /* FS_EXIT_NORMAL or FS_EXIT_SIGNALED */
   uint32_t exit_code; /* status 0..255 or the signal number  */
@@ -55,6 +57,11 @@ struct process *current_process(void);
 struct process *process_alloc(void);
 /* Returns every frame: page tables, user pages, the struct itself. */
 void process_free(struct process *p);
+
+/* Make p's address space the current one (NULL: the kernel's), so that
+ * copy_*_user and the page-fault entry work on it (exec uses this before p
+ * runs).  Returns the previous current process. */
+struct process *process_switch(struct process *p);
 
 /* Run p in ring 3 from p->entry until it exits or is killed; returns then. */
 void process_run(struct process *p);

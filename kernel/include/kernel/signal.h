@@ -18,5 +18,9 @@
 const char *signal_name(int sig);
 /* Log "pid N: SIGxxx at rip R addr A" and end the process. */
 _Noreturn void signal_fatal(struct process *p, int sig, uint64_t rip, uint64_t addr);
+/* The same with the si_code a handler would see, for the log:
+ * "pid N: SIGSEGV (SEGV_ACCERR) at rip R addr A". */
+_Noreturn void signal_fault(struct process *p, int sig, const char *si_code, uint64_t rip,
+                            uint64_t addr);
 
 #endif /* KERNEL_SIGNAL_H */

@@ -1,0 +1,137 @@
+/* Edge cases of the fault core the issue lists, each on its own: the first
+ * and last byte of a region and one byte outside, an access straddling two
+ * pages of two different regions, unaligned addresses, and a fault loop (a
+ * page table that "forgets" every mapping) detected and killed. */
+#include <stdlib.h>
+
+#include "mm_test.h"
+
+#define LO 0x600000ULL /* heap [LO, LO + 4 pages) */
+#define HI (LO + 4 * PAGE_SIZE)
+
+static void add(struct mm_fixture *fx, enum vm_region_type t, uint64_t s, uint64_t e,
+                unsigned prot) {
+  assert_int_equal(vm_space_add_region(fx->vs, t, s, e, prot, 0, NULL, 0, 0), 0);
+}
+
+static void test_first_last_byte_and_one_outside(void **state) {
+  (void)state;
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 32);
+  add(&fx, VM_REGION_HEAP, LO, HI, FS_PROT_READ | FS_PROT_WRITE);
+  struct vm_fault_result res;
+  assert_int_equal(mm_fault(&fx, LO, PF_USER_WRITE, &res), FS_DECISION_LAZY);
+  assert_int_equal(res.region_type, FS_REGION_HEAP);
+  assert_int_equal(mm_fault(&fx, HI - 1, PF_USER_READ, &res), FS_DECISION_LAZY);
+  assert_int_equal(res.region_start, LO);
+  assert_int_equal(res.region_end, HI);
+  /* Exactly the two end pages are populated, nothing in between. */
+  assert_true(mm_mapped(&fx, LO, NULL) != 0);
+  assert_true(mm_mapped(&fx, HI - PAGE_SIZE, NULL) != 0);
+  assert_true(mm_mapped(&fx, LO + PAGE_SIZE, NULL) == 0);
+  assert_int_equal(mm_fault(&fx, LO - 1, PF_USER_READ, &res), FS_DECISION_INVALID);
+  assert_int_equal(res.si_code, VM_SEGV_MAPERR);
+  assert_int_equal(mm_fault(&fx, HI, PF_USER_WRITE, &res), FS_DECISION_INVALID);
+  assert_int_equal(res.region_type, FS_REGION_NONE);
+  assert_int_equal(fx.stats.lazy_by_type[FS_REGION_HEAP], 2);
+  assert_int_equal(fx.stats.invalid_addresses, 2);
+  assert_int_equal(fx.stats.faults_total, 4);
+  mm_fixture_fini(&fx);
+}
+
+/* An 8-byte write at HI - 4 touches the heap's last page and the first page
+ * of the region above: x86 raises one fault per page (CR2 = the first byte
+ * of each page touched), and each gets the decision of its own region. */
+static void test_straddling_two_regions(void **state) {
+  (void)state;
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 32);
+  add(&fx, VM_REGION_HEAP, LO, HI, FS_PROT_READ | FS_PROT_WRITE);
+  add(&fx, VM_REGION_MMAP_ANON, HI, HI + PAGE_SIZE, FS_PROT_READ); /* read-only */
+  add(&fx, VM_REGION_GUARD, HI + PAGE_SIZE, HI + 2 * PAGE_SIZE, 0);
+  struct vm_fault_result res;
+  assert_int_equal(mm_fault(&fx, HI - 4, PF_USER_WRITE, &res), FS_DECISION_LAZY);
+  assert_int_equal(res.region_type, FS_REGION_HEAP);
+  assert_int_equal(mm_fault(&fx, HI, PF_USER_WRITE, &res), FS_DECISION_PROTECTION);
+  assert_int_equal(res.region_type, FS_REGION_MMAP_ANON);
+  assert_int_equal(res.si_code, VM_SEGV_ACCERR);
+  assert_true(mm_mapped(&fx, HI, NULL) == 0); /* a refused access maps nothing */
+  /* A read straddling into the guard: lazy below, guard above. */
+  assert_int_equal(mm_fault(&fx, HI + PAGE_SIZE - 2, PF_USER_READ, &res), FS_DECISION_LAZY);
+  assert_int_equal(mm_fault(&fx, HI + PAGE_SIZE, PF_USER_READ, &res), FS_DECISION_GUARD);
+  assert_false(res.stack_overflow);
+  assert_int_equal(fx.stats.guard_hits, 1);
+  assert_int_equal(fx.stats.protection_violations, 1);
+  mm_fixture_fini(&fx);
+}
+
+static void test_unaligned_addresses(void **state) {
+  (void)state;
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 32);
+  add(&fx, VM_REGION_HEAP, LO, HI, FS_PROT_READ | FS_PROT_WRITE);
+  struct vm_fault_result res;
+  uint64_t odd = LO + PAGE_SIZE + 0x7ff;
+  assert_int_equal(mm_fault(&fx, odd, PF_USER_WRITE, &res), FS_DECISION_LAZY);
+  /* The whole containing page is mapped, zeroed, at its aligned address. */
+  paddr_t pa = mm_mapped(&fx, LO + PAGE_SIZE, NULL);
+  assert_true(pa != 0);
+  assert_int_equal(res.frame, pa);
+  unsigned char *bytes = mm_bytes(&fx, LO + PAGE_SIZE);
+  for (size_t i = 0; i < PAGE_SIZE; i++)
+    assert_int_equal(bytes[i], 0);
+  /* Another unaligned address in the same page: already there. */
+  assert_int_equal(mm_fault(&fx, LO + PAGE_SIZE + 1, PF_USER_READ, &res), FS_DECISION_SPURIOUS);
+  assert_int_equal(res.frame, pa);
+  assert_int_equal(fx.stats.lazy_by_type[FS_REGION_HEAP], 1);
+  assert_int_equal(fx.stats.spurious, 1);
+  mm_fixture_fini(&fx);
+}
+
+/* A page table that forgets: after every fault the entry is gone again (the
+ * test drops it, giving the frame back), so each retry faults at the same
+ * rip and address.  The core must notice after VM_FAULT_LOOP_LIMIT retries
+ * and end it (protection, fault_loop, an error log) instead of spinning. */
+static void forget(struct mm_fixture *fx, uint64_t addr) {
+  paddr_t pa;
+  unsigned prot;
+  if (pt_lookup(fx->pt, PAGE_ROUND_DOWN(addr), &pa, &prot)) {
+    pt_unmap(fx->pt, PAGE_ROUND_DOWN(addr));
+    frame_put(pa);
+  }
+}
+
+static void test_fault_loop_with_forgetting_page_table(void **state) {
+  (void)state;
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 32);
+  add(&fx, VM_REGION_HEAP, LO, HI, FS_PROT_READ | FS_PROT_WRITE);
+  uint64_t rip = 0x401abc, addr = LO + 0x10;
+  struct vm_fault_result res;
+  klog_level = FS_LOG_ERROR;
+  host_log_reset();
+  unsigned tries = 0;
+  enum fs_decision d;
+  do {
+    d = vm_region_handle_page_fault(fx.vs, addr, PF_USER_READ, rip, &res);
+    forget(&fx, addr);
+    tries++;
+  } while (d == FS_DECISION_LAZY && tries < 100);
+  assert_int_equal(d, FS_DECISION_PROTECTION);
+  assert_true(res.fault_loop);
+  assert_int_equal(res.signal, VM_SIGSEGV);
+  assert_int_equal(tries, VM_FAULT_LOOP_LIMIT + 2); /* the first try, the retries, the kill */
+  assert_non_null(strstr(host_log_last(), "fault loop at rip=0x401abc addr=0x600010"));
+  assert_int_equal(fx.stats.protection_violations, 1);
+  mm_fixture_fini(&fx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_first_last_byte_and_one_outside),
+      cmocka_unit_test(test_straddling_two_regions),
+      cmocka_unit_test(test_unaligned_addresses),
+      cmocka_unit_test(test_fault_loop_with_forgetting_page_table),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -224,8 +224,11 @@ static bool range_free(struct vm_space *vs, uint64_t lo, uint64_t len) {
 }
 
 /* Top-down first fit in [mmap_floor, mmap_base): the highest gap that fits.
- * Starts at the cursor when every hole above it is known to be too small. */
-static bool find_gap(struct vm_space *vs, uint64_t len, uint64_t *out) {
+ * Starts at the cursor when every hole above it is known to be too small.
+ * Only a search cursor restart is written here; the caller moves the cursor
+ * to the gap (*skipped_out: the largest hole passed) once the mapping exists,
+ * so a mapping that then fails leaves the gap findable. */
+static bool find_gap(struct vm_space *vs, uint64_t len, uint64_t *out, uint64_t *skipped_out) {
   if (vs->mmap_cursor == 0 || vs->mmap_cursor > vs->mmap_base || len <= vs->mmap_hole_above) {
     vs->mmap_cursor = vs->mmap_base;
     vs->mmap_hole_above = 0;
@@ -242,8 +245,7 @@ static bool find_gap(struct vm_space *vs, uint64_t len, uint64_t *out) {
     }
     if (hi - lo >= len) {
       *out = hi - len;
-      vs->mmap_cursor = *out;
-      vs->mmap_hole_above = skipped;
+      *skipped_out = skipped;
       return true;
     }
     if (hi - lo > skipped)
@@ -298,7 +300,8 @@ int vm_mmap(struct vm_space *vs, uint64_t addr, uint64_t len, unsigned prot, uns
   bool shared = (flags & VM_MAP_TYPE_MASK) != VM_MAP_PRIVATE;
 
   vm_lock_acquire(&vs->lock);
-  uint64_t at;
+  uint64_t at, gap_skipped = 0;
+  bool from_gap_search = false;
   struct spare_nodes sp = {{NULL, NULL}};
   if (fixed) {
     at = addr;
@@ -324,10 +327,11 @@ int vm_mmap(struct vm_space *vs, uint64_t addr, uint64_t len, unsigned prot, uns
   } else {
     at = PAGE_ROUND_UP(addr);
     if (!addr || at < addr || !range_free(vs, at, len)) {
-      if (!find_gap(vs, len, &at)) {
+      if (!find_gap(vs, len, &at, &gap_skipped)) {
         err = -ENOMEM;
         goto out;
       }
+      from_gap_search = true;
     }
   }
 
@@ -361,6 +365,10 @@ int vm_mmap(struct vm_space *vs, uint64_t addr, uint64_t len, unsigned prot, uns
     r->file_length = offset >= size ? 0 : (size - offset < len ? size - offset : len);
   }
   vm_region_insert(&vs->regions, r); /* the range is free: cannot fail */
+  if (from_gap_search) {
+    vs->mmap_cursor = at;
+    vs->mmap_hole_above = gap_skipped;
+  }
   if (flags & VM_MAP_POPULATE)
     populate_range(vs, r);
   *result = at;

@@ -15,7 +15,7 @@ as_root() {
 
 packages=(
   build-essential cmake pkg-config git
-  libcapstone-dev libelf-dev libcmocka-dev libssl-dev libjansson-dev
+  libcapstone-dev libelf-dev libcmocka-dev libssl-dev libjansson-dev libcjson-dev
   musl-tools clang libclang-rt-14-dev afl++ gdb
   cpio python3 debian-archive-keyring dpkg-dev
 )

@@ -77,4 +77,10 @@ const char *machine_kernel_log(const struct machine *m);
 
 void machine_destroy(struct machine *m);
 
+/* Copies up to len bytes of guest-virtual memory at va, read through the
+ * current CR3 (supervisor access), into buf; stops at the first unmapped
+ * byte.  Returns the bytes copied.  Usable from the on_trace callback, e.g.
+ * to disassemble the faulting instruction. */
+size_t machine_read_guest_virt(struct machine *m, uint64_t va, void *buf, size_t len);
+
 #endif /* FAULTSIM_MACHINE_H */

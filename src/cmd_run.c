@@ -13,6 +13,9 @@
 #include "machine/machine.h"
 #include "run_args.h"
 #include "stats_report.h"
+#include "trace_run.h"
+#include "gdb_session.h"
+#include "kernel_image_path.h"
 
 /* Lines of the kernel log shown after an abnormal stop. */
 #define KERNEL_LOG_TAIL_LINES 40
@@ -290,18 +293,70 @@ static int run_machine(struct run_state *s) {
   }
 
   char err[512] = "";
+  struct trace_recorder *trace = NULL;
+  if (args->trace_path != NULL) {
+    struct trace_run_inputs inputs = {
+        .args = args,
+        .guest_program = s->guest_program,
+        .program = &s->program,
+        .files = s->files,
+        .kernel_elf = config.kernel_elf,
+        .kernel_elf_size = config.kernel_elf_size,
+        .guest_argv = s->guest_argv,
+        .cmdline = s->cmdline,
+    };
+    trace = trace_run_open(&inputs, err, sizeof(err));
+    if (trace == NULL) {
+      fprintf(stderr, "faultsim: %s\n", err);
+      return FAULTSIM_EXIT_USAGE;
+    }
+    config.boot_flags |= FS_BOOT_TRACE;
+    config.on_trace = trace_recorder_on_record;
+    config.trace_opaque = trace;
+  }
+  uint64_t gdb_fault = args->break_on_fault;
+  if (args->gdb_enabled) {
+    if (args->break_on_decision >= 0 &&
+        gdb_find_decision(&config, args->break_on_decision, &gdb_fault, err, sizeof(err)) != 0) {
+      fprintf(stderr, "faultsim: %s\n", err);
+      trace_recorder_free(trace);
+      return FAULTSIM_EXIT_MACHINE;
+    }
+    /* The handler's decisions feed `monitor fault` and `monitor trace`. */
+    config.boot_flags |= FS_BOOT_TRACE;
+  }
   s->machine = machine_create(&config, err, sizeof(err));
   if (s->machine == NULL) {
     fprintf(stderr, "faultsim: cannot start the machine: %s\n", err[0] ? err : "unknown error");
+    trace_recorder_free(trace);
     return FAULTSIM_EXIT_MACHINE;
   }
   /* Large and only needed here: keep it off the stack. */
   struct machine_result *result = calloc(1, sizeof(*result));
   if (result == NULL) {
     fputs("faultsim: out of memory\n", stderr);
+    trace_recorder_free(trace);
     return FAULTSIM_EXIT_MACHINE;
   }
+  if (trace != NULL)
+    trace_recorder_attach(trace, s->machine);
+  struct gdb_stub *gdb = NULL;
+  if (args->gdb_enabled) {
+    const char *kernel_elf = args->kernel_path ? args->kernel_path : FAULTSIM_KERNEL_ELF_PATH;
+    gdb = gdb_session_begin(s->machine, args->gdb_host, args->gdb_port, gdb_fault, args->gdb_script,
+                            kernel_elf, args->program, err, sizeof(err));
+    if (gdb == NULL) {
+      fprintf(stderr, "faultsim: --gdb: %s\n", err);
+      free(result);
+      trace_recorder_free(trace);
+      return FAULTSIM_EXIT_MACHINE;
+    }
+  }
   machine_run(s->machine, result);
+  gdb_stub_close(gdb);
+  if (trace != NULL && trace_recorder_finish(trace, result) != 0)
+    fprintf(stderr, "faultsim: --trace %s: write error: the trace is incomplete\n",
+            args->trace_path);
   fflush(stdout);
   int status = exit_status_of(s, result);
   if (args->verbosity > 0)

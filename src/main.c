@@ -11,8 +11,14 @@ struct command {
   const char *summary;
 };
 
+/* Defined in cmd_replay.c and cmd_trace.c. */
+int cmd_replay(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
 static const struct command commands[] = {
     {"run", cmd_run, "boot the kernel and run a static x86-64 program"},
+    {"replay", cmd_replay, "re-run a recorded trace and compare it event by event"},
+    {"trace", cmd_trace, "inspect traces: stats TRACE, diff A B"},
 };
 
 static void print_help(FILE *out) {

@@ -28,7 +28,16 @@ const char run_args_help[] =
     "  --fail-alloc N          make the Nth frame allocation fail (0: off)\n"
     "  --fail-alloc-every K    make every Kth frame allocation fail (0: off)\n"
     "  --stats                 print the kernel's counters on stderr after the run\n"
+    "  --trace FILE            write every fault decision and layout change to FILE\n"
+    "                          (JSON Lines, docs/trace-format.md)\n"
     "  --selftest-pf           run the kernel's page-fault self-test first\n"
+    "  --gdb [HOST:]PORT       wait for gdb on HOST:PORT (default host 127.0.0.1;\n"
+    "                          port 0: any free port) before the first instruction\n"
+    "  --gdb-script FILE       with --gdb: write gdb commands loading the symbols\n"
+    "  --break-on-fault N      with --gdb: stop when the Nth page fault is delivered\n"
+    "  --break-on-decision KIND  with --gdb: stop at the first fault the handler\n"
+    "                          decides as KIND (lazy, spurious, guard, protection,\n"
+    "                          invalid, oom)\n"
     "  -v, --verbose           show the kernel log (info) and the instruction count;\n"
     "                          twice: debug log\n"
     "  -h, --help              show this help\n"
@@ -51,6 +60,11 @@ enum {
   OPT_FAIL_ALLOC_EVERY,
   OPT_STATS,
   OPT_SELFTEST_PF,
+  OPT_GDB,
+  OPT_GDB_SCRIPT,
+  OPT_BREAK_ON_FAULT,
+  OPT_BREAK_ON_DECISION,
+  OPT_TRACE,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +77,11 @@ static const struct option long_options[] = {
     {"fail-alloc-every", required_argument, NULL, OPT_FAIL_ALLOC_EVERY},
     {"stats", no_argument, NULL, OPT_STATS},
     {"selftest-pf", no_argument, NULL, OPT_SELFTEST_PF},
+    {"gdb", required_argument, NULL, OPT_GDB},
+    {"gdb-script", required_argument, NULL, OPT_GDB_SCRIPT},
+    {"break-on-fault", required_argument, NULL, OPT_BREAK_ON_FAULT},
+    {"break-on-decision", required_argument, NULL, OPT_BREAK_ON_DECISION},
+    {"trace", required_argument, NULL, OPT_TRACE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -153,11 +172,42 @@ static enum run_args_status add_env(struct run_args *args, char *assignment, cha
   return RUN_ARGS_OK;
 }
 
+/* [HOST:]PORT; HOST is a numeric IPv4 address (checked when listening). */
+static enum run_args_status parse_gdb_address(struct run_args *args, const char *spec, char *err,
+                                              size_t err_size) {
+  const char *colon = strrchr(spec, ':');
+  const char *port = colon ? colon + 1 : spec;
+  size_t host_length = colon ? (size_t)(colon - spec) : 0;
+  uint64_t number;
+  if (host_length >= sizeof(args->gdb_host) || (colon && host_length == 0) ||
+      parse_number(port, 0, 65535, &number) != 0)
+    return usage(err, err_size, "--gdb '%s': expected [HOST:]PORT", spec);
+  snprintf(args->gdb_host, sizeof(args->gdb_host), "%.*s", (int)host_length, spec);
+  if (host_length == 0)
+    snprintf(args->gdb_host, sizeof(args->gdb_host), "127.0.0.1");
+  args->gdb_port = (unsigned)number;
+  args->gdb_enabled = 1;
+  return RUN_ARGS_OK;
+}
+
+static enum run_args_status parse_decision(struct run_args *args, const char *name, char *err,
+                                           size_t err_size) {
+  static const char *const names[] = FS_DECISION_NAMES;
+  for (int i = 0; i < FS_DECISION_COUNT; i++) {
+    if (strcmp(name, names[i]) == 0) {
+      args->break_on_decision = i;
+      return RUN_ARGS_OK;
+    }
+  }
+  return usage(err, err_size, "--break-on-decision '%s': unknown decision", name);
+}
+
 enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args, char *err,
                                     size_t err_size) {
   memset(args, 0, sizeof(*args));
   args->ram_mib = RUN_DEFAULT_RAM_MIB;
   args->stack_guard_pages = RUN_DEFAULT_STACK_GUARD_PAGES;
+  args->break_on_decision = -1;
   if (err_size > 0)
     err[0] = '\0';
 
@@ -205,6 +255,22 @@ enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args
     case OPT_SELFTEST_PF:
       args->selftest_pf = 1;
       break;
+    case OPT_GDB:
+      status = parse_gdb_address(args, optarg, err, err_size);
+      break;
+    case OPT_GDB_SCRIPT:
+      args->gdb_script = optarg;
+      break;
+    case OPT_BREAK_ON_FAULT:
+      if (parse_number(optarg, 1, UINT64_MAX, &args->break_on_fault) != 0)
+        status = usage(err, err_size, "--break-on-fault '%s': expected a number from 1", optarg);
+      break;
+    case OPT_BREAK_ON_DECISION:
+      status = parse_decision(args, optarg, err, err_size);
+      break;
+    case OPT_TRACE:
+      args->trace_path = optarg;
+      break;
     case 'v':
       args->verbosity++;
       break;
@@ -230,6 +296,11 @@ enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args
     if (status != RUN_ARGS_OK)
       return status;
   }
+  if (!args->gdb_enabled &&
+      (args->gdb_script || args->break_on_fault || args->break_on_decision >= 0))
+    return usage(err, err_size, "--gdb-script and --break-on-* need --gdb");
+  if (args->break_on_fault && args->break_on_decision >= 0)
+    return usage(err, err_size, "--break-on-fault and --break-on-decision exclude each other");
   if (optind >= argc)
     return usage(err, err_size, "missing PROGRAM");
   args->program = argv[optind];

@@ -26,8 +26,16 @@ struct run_args {
   uint64_t fail_alloc_every; /* 0: off */
   int stats;
   int selftest_pf;
+  /* --gdb [HOST:]PORT: serve gdb (gdb_port valid when gdb_enabled). */
+  int gdb_enabled;
+  char gdb_host[64];
+  unsigned gdb_port;
+  const char *gdb_script;  /* --gdb-script FILE: write the gdb commands there */
+  uint64_t break_on_fault; /* --break-on-fault N: 0 off */
+  int break_on_decision;   /* --break-on-decision KIND: enum fs_decision, -1 off */
   int verbosity;           /* number of -v */
   const char *kernel_path; /* NULL: the embedded kernel */
+  const char *trace_path;  /* --trace FILE: JSON Lines trace; NULL: none */
 
   struct run_file *files;
   size_t file_count;

@@ -48,9 +48,17 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
   return false;
 }
 
+/* Event delivery, then the debugger's look at it (a #PF it breaks on). */
+static void on_intr(uc_engine *uc, uint32_t vector, void *opaque) {
+  struct machine *m = opaque;
+  exceptions_on_intr(uc, vector, opaque);
+  if (m->debug)
+    machine_debug_after_intr(m, vector);
+}
+
 static int install_hooks(struct machine *m) {
   uc_hook h;
-  if (uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)exceptions_on_intr, m, 1, 0) != UC_ERR_OK ||
+  if (uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)on_intr, m, 1, 0) != UC_ERR_OK ||
       uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID, (void *)exceptions_on_invalid, m, 1, 0) !=
           UC_ERR_OK ||
       uc_hook_add(m->uc, &h, UC_HOOK_INSN, (void *)syscall_on_insn, m, 1, 0, UC_X86_INS_SYSCALL) !=
@@ -180,13 +188,16 @@ void machine_run(struct machine *m, struct machine_result *result) {
   if (m->stop == STOP_NONE) {
     /* No timeout and no count: both are wall-clock or unreliable in 2.1.1. */
     uc_err e;
-    do {
-      e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
-      if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io)
-        io_guard_resolve(m);
-      else
-        break;
-    } while (m->stop == STOP_NONE);
+    if (m->debug)
+      e = machine_debug_loop(m);
+    else
+      do {
+        e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
+        if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io)
+          io_guard_resolve(m);
+        else
+          break;
+      } while (m->stop == STOP_NONE);
     uint64_t rip = reg_read(m, UC_X86_REG_RIP);
     if (m->stop == STOP_NONE) {
       if (e != UC_ERR_OK) {
@@ -243,6 +254,7 @@ const char *machine_kernel_log(const struct machine *m) {
 void machine_destroy(struct machine *m) {
   if (!m)
     return;
+  machine_debug_free(m);
   cpu_context_close(&m->cpu);
   icount_destroy(&m->icount);
   if (m->uc)

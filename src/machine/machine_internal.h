@@ -72,6 +72,8 @@ struct machine {
     uint64_t rip, cr2, regs_hash;
     uint64_t repeats;
   } last_delivery;
+
+  struct machine_debug_state *debug; /* NULL: no debugger (machine_debug.c) */
 };
 
 static inline uint64_t reg_read(struct machine *m, int reg) {
@@ -87,6 +89,12 @@ int msr_write(uc_engine *uc, uint32_t msr, uint64_t value);
 
 /* Stops the CPU with an outcome and a diagnosis (first stop wins). */
 void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis);
+
+/* The debugger's run loop and its hook after each event delivery
+ * (machine_debug.c); used only when m->debug is set. */
+uc_err machine_debug_loop(struct machine *m);
+void machine_debug_after_intr(struct machine *m, uint32_t vector);
+void machine_debug_free(struct machine *m);
 
 /* UC_HOOK_INSN SYSCALL handler. */
 void syscall_on_insn(uc_engine *uc, void *opaque);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, build, run every bundled workload inside faultsim and
-# write each one's output, counters and (when tracing is available) trace,
-# plus a summary table, under out/.
+# write each one's output, counters and fault trace, plus a summary table,
+# under out/.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -15,15 +15,16 @@ guest_dir="$top/build/guest"
 data_dir="$top/build/tests/e2e/data"
 out="$top/out"
 rm -rf "$out"
-mkdir -p "$out/runs"
+mkdir -p "$out/runs" "$out/traces"
 
 # The workloads and their arguments come from the one table the tests use:
 # every `test` that runs under faultsim, with its args and --ram.  An
 # argument @FILE is a host file from the tests' data directory, placed in
-# the guest as /data/FILE.
+# the guest as /data/FILE.  An empty field would vanish (tab is IFS
+# whitespace to `read`), so a missing --ram is written as "-".
 manifest() {
   awk '
-    function flush() { if (name != "") print name "\t" prog "\t" ram "\t" args; name = "" }
+    function flush() { if (name != "") print name "\t" prog "\t" (ram == "" ? "-" : ram) "\t" args; name = "" }
     /^test / { flush(); if ($4 != "native") { name = $2; prog = $3; ram = ""; args = "" } next }
     /^  args / && name != "" { sub(/^  args /, ""); args = $0; next }
     /^  ram / && name != "" { ram = $2; next }
@@ -37,8 +38,8 @@ printf '%-18s %5s %7s %6s %6s %6s %6s %5s %10s\n' workload exit faults lazy guar
 
 while IFS=$'\t' read -r name prog ram args; do
   eval "argv=($args)" # the table quotes arguments shell-style
-  opts=(--stats)
-  [ -n "$ram" ] && opts+=(--ram "$ram")
+  opts=(--stats --trace "$out/traces/$name.jsonl")
+  [ "$ram" != - ] && opts+=(--ram "$ram")
   for i in "${!argv[@]}"; do
     if [[ ${argv[$i]} == @* ]]; then
       file=${argv[$i]#@}
@@ -62,4 +63,4 @@ while IFS=$'\t' read -r name prog ram args; do
 done < <(manifest)
 
 cat "$summary"
-echo "run.sh: outputs in $out/runs, summary in $summary"
+echo "run.sh: outputs in $out/runs, traces in $out/traces, summary in $summary"

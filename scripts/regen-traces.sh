@@ -63,3 +63,4 @@ record bad_user_ptr bad_user_ptr
 record lazy_user_buf lazy_user_buf --file "$data/input.txt:/data/input.txt" -- /data/input.txt
 record oom oom --ram 8 --
 record faultstat faultstat
+record huge_sparse huge_sparse

@@ -44,6 +44,7 @@
 #define RT_MAP_PRIVATE   0x02
 #define RT_MAP_FIXED     0x10
 #define RT_MAP_ANONYMOUS 0x20
+#define RT_MAP_NORESERVE 0x4000
 #define RT_MADV_DONTNEED 4
 #define RT_O_RDONLY      0
 #define RT_AT_FDCWD      (-100)

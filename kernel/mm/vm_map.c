@@ -172,6 +172,16 @@ static bool fully_mapped(struct vm_space *vs, uint64_t lo, uint64_t hi) {
   return true;
 }
 
+struct reprotect {
+  struct pt_space *pt;
+  const struct vm_region *r;
+};
+
+static void reprotect_one(void *ctx, vaddr_t va, paddr_t pa) {
+  const struct reprotect *c = ctx;
+  pt_protect(c->pt, va, vm_pte_prot(c->r, va, pa));
+}
+
 int vm_mprotect(struct vm_space *vs, uint64_t addr, uint64_t len, unsigned prot) {
   if (addr & (PAGE_SIZE - 1) || prot & ~PROT_MASK)
     return -EINVAL;
@@ -203,13 +213,9 @@ int vm_mprotect(struct vm_space *vs, uint64_t addr, uint64_t len, unsigned prot)
   for (struct vm_region *r = vm_region_find(&vs->regions, addr); r && r->start < hi;
        r = vm_region_next(&vs->regions, r)) {
     r->prot = prot;
-    if (!r->resident)
-      continue;
-    for (uint64_t va = r->start; va < r->end; va += PAGE_SIZE) {
-      paddr_t pa;
-      unsigned old;
-      if (pt_lookup(vs->pt, va, &pa, &old))
-        pt_protect(vs->pt, va, vm_pte_prot(r, va, pa));
+    if (r->resident) {
+      struct reprotect ctx = {vs->pt, r};
+      pt_for_each_mapped(vs->pt, r->start, r->end, reprotect_one, &ctx);
     }
   }
 out:

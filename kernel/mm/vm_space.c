@@ -82,17 +82,15 @@ void vm_space_free_region(struct vm_space *vs, struct vm_region *r) {
   vm_node_free(&vs->region_nodes, r);
 }
 
+static void unmap_one(void *ctx, vaddr_t va, paddr_t pa) {
+  pt_unmap(ctx, va);
+  frame_put(pa);
+}
+
 void vm_space_unmap_pages(struct vm_space *vs, struct vm_region *r, uint64_t lo, uint64_t hi) {
   if (!r->resident)
     return; /* never populated: nothing to walk */
-  for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
-    paddr_t pa;
-    unsigned prot;
-    if (pt_lookup(vs->pt, va, &pa, &prot)) {
-      pt_unmap(vs->pt, va);
-      frame_put(pa);
-    }
-  }
+  pt_for_each_mapped(vs->pt, lo, hi, unmap_one, vs->pt);
 }
 
 /* ---- lifetime ----------------------------------------------------------- */

@@ -261,6 +261,44 @@ void pt_protect(struct pt_space *pt, vaddr_t va, unsigned prot) {
     e->prot = prot;
 }
 
+static int compare_va(const void *a, const void *b) {
+  vaddr_t x = *(const vaddr_t *)a, y = *(const vaddr_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* A hash table has no order: probe page by page when the range is no larger
+ * than the table, otherwise pick the range's entries out of the table once. */
+void pt_for_each_mapped(struct pt_space *pt, vaddr_t lo, vaddr_t hi, pt_visit_fn fn, void *ctx) {
+  lo = PAGE_ROUND_DOWN(lo);
+  if (hi <= lo)
+    return;
+  if ((hi - lo) / PAGE_SIZE <= pt->capacity) {
+    for (vaddr_t va = lo; va < hi; va += PAGE_SIZE) {
+      struct pt_entry *e = find_slot(pt, va);
+      if (e->va)
+        fn(ctx, va, e->pa);
+    }
+    return;
+  }
+  vaddr_t *found = malloc((pt->used ? pt->used : 1) * sizeof(*found));
+  if (!found)
+    host_die("pt_for_each_mapped: out of host memory", 0);
+  size_t n = 0;
+  for (size_t i = 0; i < pt->capacity; i++) {
+    vaddr_t va = pt->slots[i].va - 1;
+    if (pt->slots[i].va && va >= lo && va < hi)
+      found[n++] = va;
+  }
+  qsort(found, n, sizeof(*found), compare_va);
+  /* Looked up again: fn may have moved entries by unmapping earlier ones. */
+  for (size_t i = 0; i < n; i++) {
+    struct pt_entry *e = find_slot(pt, found[i]);
+    if (e->va)
+      fn(ctx, found[i], e->pa);
+  }
+  free(found);
+}
+
 /* ---- files ----------------------------------------------------------------- */
 struct vfs_file {
   unsigned char *data;

@@ -1,7 +1,9 @@
 /* Edge cases of the fault core the issue lists, each on its own: the first
  * and last byte of a region and one byte outside, an access straddling two
- * pages of two different regions, unaligned addresses, and a fault loop (a
- * page table that "forgets" every mapping) detected and killed. */
+ * pages of two different regions, unaligned addresses, a fault loop (a
+ * page table that "forgets" every mapping) detected and killed, and a huge
+ * region touched in a few places that mprotect and munmap handle at the cost
+ * of what is mapped, not of the region's size. */
 #include <stdlib.h>
 
 #include "mm_test.h"
@@ -126,12 +128,84 @@ static void test_fault_loop_with_forgetting_page_table(void **state) {
   mm_fixture_fini(&fx);
 }
 
+struct visits {
+  uint64_t va[8];
+  size_t n;
+  struct pt_space *unmap; /* non-NULL: unmap each page as it is visited */
+};
+
+static void record_visit(void *ctx, vaddr_t va, paddr_t pa) {
+  struct visits *v = ctx;
+  assert_true(pa != 0);
+  assert_true(v->n < 8);
+  v->va[v->n++] = va;
+  if (v->unmap)
+    pt_unmap(v->unmap, va);
+}
+
+/* Both host strategies: a range no larger than the table is probed page by
+ * page, a larger one is picked out of the table; either way ascending, only
+ * [lo, hi), and the visitor may unmap what it is given. */
+static void test_for_each_mapped_order_and_bounds(void **state) {
+  (void)state;
+  struct pt_space *pt = host_pt_create();
+  assert_non_null(pt);
+  const uint64_t pages[] = {0x7000000000ULL, 0x1000ULL, 0x3000ULL, 0x40000000ULL, 0x2000ULL};
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(pt_map(pt, pages[i], 0x100000 + i * PAGE_SIZE, FS_PROT_READ), 0);
+
+  struct visits small = {0};
+  pt_for_each_mapped(pt, 0x2000, 0x4000, record_visit, &small);
+  assert_int_equal(small.n, 2);
+  assert_int_equal(small.va[0], 0x2000);
+  assert_int_equal(small.va[1], 0x3000);
+
+  struct visits all = {.unmap = pt};
+  pt_for_each_mapped(pt, 0, 0x7000000000ULL, record_visit, &all);
+  assert_int_equal(all.n, 4); /* hi is exclusive */
+  const uint64_t want[] = {0x1000, 0x2000, 0x3000, 0x40000000ULL};
+  for (size_t i = 0; i < 4; i++)
+    assert_int_equal(all.va[i], want[i]);
+  assert_int_equal(host_pt_count(pt), 1);
+  pt_unmap(pt, 0x7000000000ULL);
+  host_pt_destroy(pt);
+}
+
+static void test_huge_sparse_region_protect_and_unmap(void **state) {
+  (void)state;
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 64);
+  const uint64_t len = 1ULL << 40; /* 2^28 pages: a page-by-page walk would take minutes */
+  uint64_t base;
+  assert_int_equal(vm_mmap(fx.vs, 0, len, FS_PROT_READ | FS_PROT_WRITE,
+                           VM_MAP_PRIVATE | VM_MAP_ANONYMOUS | VM_MAP_NORESERVE, NULL, 0, &base),
+                   0);
+  const uint64_t touched[] = {base, base + len / 2, base + len - PAGE_SIZE};
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(mm_fault(&fx, touched[i], PF_USER_WRITE, NULL), FS_DECISION_LAZY);
+  size_t free_touched = host_frames_free();
+
+  assert_int_equal(vm_mprotect(fx.vs, base, len, FS_PROT_READ), 0);
+  for (size_t i = 0; i < 3; i++) {
+    unsigned prot = 0;
+    assert_true(mm_mapped(&fx, touched[i], &prot) != 0);
+    assert_int_equal(prot, FS_PROT_READ);
+  }
+  assert_int_equal(vm_munmap(fx.vs, base, len), 0);
+  for (size_t i = 0; i < 3; i++)
+    assert_true(mm_mapped(&fx, touched[i], NULL) == 0);
+  assert_int_equal(host_frames_free(), free_touched + 3);
+  mm_fixture_fini(&fx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_first_last_byte_and_one_outside),
       cmocka_unit_test(test_straddling_two_regions),
       cmocka_unit_test(test_unaligned_addresses),
       cmocka_unit_test(test_fault_loop_with_forgetting_page_table),
+      cmocka_unit_test(test_for_each_mapped_order_and_bounds),
+      cmocka_unit_test(test_huge_sparse_region_protect_and_unmap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,38 @@ void pt_protect(struct pt_space *pt, vaddr_t va, unsigned prot) {
   flush(pt, va);
 }
 
+void pt_for_each_mapped(struct pt_space *pt, vaddr_t lo, vaddr_t hi, pt_visit_fn fn, void *ctx) {
+  vaddr_t va = PAGE_ROUND_DOWN(lo);
+  if (hi > FS_USER_TOP)
+    hi = FS_USER_TOP;
+  while (va < hi) {
+    /* Descend as far as tables exist; a missing one skips everything it
+     * would have covered. */
+    uint64_t *t = table(pt->pml4);
+    int level = 3;
+    for (; level > 0; level--) {
+      uint64_t e = t[idx(va, level)];
+      if (!(e & PTE_P))
+        break;
+      if (e & PTE_PS)
+        kpanic("paging: huge page in a user walk at %#lx", va);
+      t = table(e & PTE_ADDR);
+    }
+    if (level > 0) {
+      uint64_t span = 1ULL << (12 + 9 * level);
+      va = (va & ~(span - 1)) + span;
+      continue;
+    }
+    /* One leaf table: up to its last entry or hi, whichever comes first. */
+    do {
+      uint64_t pte = t[idx(va, 0)];
+      if (pte_mapped(pte))
+        fn(ctx, va, pte & PTE_ADDR);
+      va += PAGE_SIZE;
+    } while (va < hi && idx(va, 0) != 0);
+  }
+}
+
 /* Free a table at `level` (2 = PDPT ... 0 = PT) and everything below it. */
 static void free_table(paddr_t pa, int level) {
   uint64_t *t = table(pa);

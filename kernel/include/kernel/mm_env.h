@@ -39,6 +39,12 @@ int pt_map(struct pt_space *pt, vaddr_t va, paddr_t pa, unsigned prot); /* 0 or 
 bool pt_lookup(struct pt_space *pt, vaddr_t va, paddr_t *pa, unsigned *prot);
 void pt_unmap(struct pt_space *pt, vaddr_t va);
 void pt_protect(struct pt_space *pt, vaddr_t va, unsigned prot);
+/* Calls fn for every mapped page in [lo, hi), in ascending order, at a cost
+ * bounded by what is mapped rather than by hi - lo: a huge, sparsely touched
+ * region must not take a page-by-page walk to unmap.  fn may unmap or
+ * re-protect the page it is given, and nothing else. */
+typedef void (*pt_visit_fn)(void *ctx, vaddr_t va, paddr_t pa);
+void pt_for_each_mapped(struct pt_space *pt, vaddr_t lo, vaddr_t hi, pt_visit_fn fn, void *ctx);
 
 /* ---- backing files ---------------------------------------------------
  * A read-only file whose bytes fill file-backed pages.  Its identity (the

@@ -2,8 +2,9 @@
  * JSON parsing for trace readers: cJSON (Debian's libcjson-dev) with its
  * allocation hooks pointed at a per-parse arena.  A trace line parses into a
  * few dozen small nodes; taking them from an arena that is rewound before
- * the next parse, instead of malloc/free per node, is what lets the offline
- * replay read over a million lines per second.
+ * the next parse saves a malloc/free per node.  Event lines exactly as the
+ * writer prints them skip cJSON altogether (trace_fastline.h); it parses the
+ * header, the summary and any line the fast path declines.
  *
  * Rule: a tree returned by trace_json_parse is valid until the next
  * trace_json_parse call.  Release it with trace_json_free (nodes that did

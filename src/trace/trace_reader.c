@@ -7,15 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_fastline.h"
 #include "trace_json.h"
+
+/* Lines are handed out in place from one large buffer, refilled with big
+ * freads: no copy per line as with getline, and the fast path scans them
+ * where they lie. */
+#define READ_CHUNK (1u << 20)
 
 struct trace_reader {
   FILE *file;
   uint64_t line_no;
   uint64_t offset;      /* of the next line */
   uint64_t line_offset; /* of the line last read */
-  char *line;
-  size_t line_cap;
+  char *line;           /* the line last read, NUL-terminated, inside buf */
+  char *buf;
+  size_t buf_cap;
+  size_t buf_start; /* first byte not yet handed out */
+  size_t buf_end;   /* end of the bytes read */
+  size_t buf_scan;  /* bytes from buf_start known to hold no newline */
+  int eof;
   int fast;
   int done; /* summary read, or an error/truncation already reported */
   uint64_t events;
@@ -228,16 +239,54 @@ static void decode_event(struct decoder *d, cJSON *obj, uint32_t kind, struct tr
 /* Reads one complete line.  1: a line; 0: clean end of file; -1: the file
  * ends inside a line (cut) -- its bytes are ignored. */
 static int read_line(struct trace_reader *r, size_t *length) {
-  ssize_t n = getline(&r->line, &r->line_cap, r->file);
-  if (n <= 0)
-    return 0;
+  char *newline;
+  for (;;) {
+    size_t pending = r->buf_end - r->buf_start;
+    newline = memchr(r->buf + r->buf_start + r->buf_scan, '\n', pending - r->buf_scan);
+    if (newline != NULL)
+      break;
+    r->buf_scan = pending;
+    if (r->eof) {
+      if (pending == 0)
+        return 0;
+      r->line_no++;
+      r->line_offset = r->offset;
+      r->offset += pending;
+      r->buf_start = r->buf_end;
+      r->buf_scan = 0;
+      return -1;
+    }
+    /* Keep the partial line, moved to the front; grow for a line longer
+     * than the buffer. */
+    if (r->buf_start > 0) {
+      memmove(r->buf, r->buf + r->buf_start, pending);
+      r->buf_start = 0;
+      r->buf_end = pending;
+    }
+    if (r->buf_cap - r->buf_end < READ_CHUNK / 2) {
+      size_t cap = r->buf_cap * 2;
+      char *grown = realloc(r->buf, cap);
+      if (grown == NULL) {
+        r->eof = 1; /* as getline failing: what was read so far counts */
+        continue;
+      }
+      r->buf = grown;
+      r->buf_cap = cap;
+    }
+    size_t got = fread(r->buf + r->buf_end, 1, r->buf_cap - r->buf_end, r->file);
+    r->buf_end += got;
+    if (got == 0)
+      r->eof = 1;
+  }
+  size_t n = (size_t)(newline - (r->buf + r->buf_start));
+  r->line = r->buf + r->buf_start;
+  r->line[n] = '\0';
   r->line_no++;
   r->line_offset = r->offset;
-  r->offset += (uint64_t)n;
-  if (r->line[n - 1] != '\n')
-    return -1;
-  r->line[--n] = '\0';
-  *length = (size_t)n;
+  r->offset += n + 1;
+  r->buf_start += n + 1;
+  r->buf_scan = 0;
+  *length = n;
   return 1;
 }
 
@@ -355,7 +404,7 @@ void trace_reader_close(struct trace_reader *r) {
     return;
   if (r->file != NULL)
     fclose(r->file);
-  free(r->line);
+  free(r->buf);
   free_header(&r->header);
   free(r);
 }
@@ -366,6 +415,13 @@ struct trace_reader *trace_reader_open(const char *path, char *err, size_t err_s
     set_err(err, err_size, "%s: out of memory", path);
     return NULL;
   }
+  r->buf = malloc(READ_CHUNK);
+  if (r->buf == NULL) {
+    set_err(err, err_size, "%s: out of memory", path);
+    trace_reader_close(r);
+    return NULL;
+  }
+  r->buf_cap = READ_CHUNK;
   r->file = fopen(path, "r");
   if (r->file == NULL) {
     set_err(err, err_size, "%s: %s", path, strerror(errno));
@@ -444,6 +500,14 @@ enum trace_read_status trace_reader_next(struct trace_reader *r, struct trace_ev
   ev->line = r->line_no;
   ev->offset = r->line_offset;
   ev->text = r->line;
+  if (trace_fastline_decode(r->line, length, ev, r->fast)) {
+    r->events++;
+    return TRACE_READ_EVENT;
+  }
+  /* Declined: decode from scratch with cJSON, which also words any error. */
+  memset(&ev->record, 0, sizeof(ev->record));
+  ev->insn[0] = '\0';
+  ev->have_insn = 0;
   size_t column = 0;
   cJSON *obj = trace_json_parse(r->line, length, &column);
   struct decoder d = {.reader = r};

@@ -152,6 +152,13 @@ _Noreturn void kmain(uint64_t boot_info_phys) {
   if (bi->flags & FS_BOOT_SELFTEST_PF)
     selftest_pf_run();
 
+  if (bi->flags & FS_BOOT_SNAPSHOT) {
+    /* The host acts with the CPU stopped (an I/O callback sees a stale RIP):
+     * the port marks the point, the hlt ends the host's run there. */
+    outl(FS_PORT_SNAPSHOT, 0);
+    hlt();
+  }
+
   report.frames_free_boot = pmm_free_count();
   uint64_t allocs_before = pmm_alloc_attempts();
   pmm_arm_failure_injection(bi->fail_alloc_nth, bi->fail_alloc_every);

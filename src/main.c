@@ -14,11 +14,15 @@ struct command {
 /* Defined in cmd_replay.c and cmd_trace.c. */
 int cmd_replay(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);  /* cmd_fuzz.c */
+int cmd_bench(int argc, char **argv); /* cmd_bench.c */
 
 static const struct command commands[] = {
     {"run", cmd_run, "boot the kernel and run a static x86-64 program"},
     {"replay", cmd_replay, "re-run a recorded trace and compare it event by event"},
     {"trace", cmd_trace, "inspect traces: stats TRACE, diff A B"},
+    {"fuzz", cmd_fuzz, "fuzz the fault handler inside the machine against the oracle"},
+    {"bench", cmd_bench, "measure fault costs against native Linux (--quick, --json FILE)"},
 };
 
 static void print_help(FILE *out) {

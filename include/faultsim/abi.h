@@ -69,6 +69,9 @@ struct fs_mem_range {
 /* Flags in fs_boot_info.flags. */
 #define FS_BOOT_SELFTEST_PF 0x1u /* run the #PF error-code self-test first */
 #define FS_BOOT_TRACE       0x2u /* send struct fs_trace_record to FS_PORT_TRACE */
+/* Stop once at FS_PORT_SNAPSHOT, after kernel init and before the program is
+ * looked up, so the host can snapshot the booted machine (faultsim fuzz). */
+#define FS_BOOT_SNAPSHOT 0x4u
 
 /* Log levels (fs_boot_info.log_level and the kernel's klog). */
 enum fs_log_level {
@@ -136,6 +139,17 @@ struct fs_hostio {
 /* Kernel report: the physical address of a struct fs_kernel_report, written
  * once just before the kernel writes FS_PORT_EXIT (counters for --stats). */
 #define FS_PORT_REPORT 0x505
+
+/* Snapshot point (FS_BOOT_SNAPSHOT): the kernel writes 0 here, then executes
+ * `hlt`; the host stops there with the CPU between two instructions, and a
+ * later run resumes after the `hlt`.  Nothing in the guest has read a file
+ * or created a process yet. */
+#define FS_PORT_SNAPSHOT 0x506
+
+/* Zero a frame: the physical address of a 4 KiB frame (below 4 GiB, as all
+ * RAM is).  The host clears it and drops any translated code from it: an
+ * emulated rep stosb costs one block dispatch per byte. */
+#define FS_PORT_ZERO_FRAME 0x507
 
 /* Trace: the physical address of one struct fs_trace_record (defined below),
  * sent only when FS_BOOT_TRACE is set.  The host copies it during the `out`. */

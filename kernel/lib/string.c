@@ -7,7 +7,14 @@
 void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
   unsigned char *d = dst;
   const unsigned char *s = src;
-  /* rep movsb: short, and fast on the emulated CPU (one instruction). */
+  /* Each iteration of a rep string instruction is one block dispatch on the
+   * emulated CPU: move 8 bytes at a time when all three allow it (a page
+   * copy is 512 iterations rather than 4096). */
+  if (((uintptr_t)d | (uintptr_t)s | n) % 8 == 0) {
+    size_t q = n / 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+    return dst;
+  }
   __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
   return dst;
 }
@@ -26,6 +33,12 @@ void *memmove(void *dst, const void *src, size_t n) {
 
 void *memset(void *dst, int c, size_t n) {
   void *d = dst;
+  if (((uintptr_t)d | n) % 8 == 0) { /* 8 bytes per iteration, as memcpy */
+    size_t q = n / 8;
+    uint64_t v = (uint8_t)c * 0x0101010101010101ULL;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    return dst;
+  }
   __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
   return dst;
 }

@@ -1,14 +1,26 @@
 /* Physical frame allocator (see <kernel/pmm.h>). */
 #include <stdbool.h>
 #include <string.h>
+#include <faultsim/abi.h>
+#include <kernel/cpu.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
 
 extern char __kernel_start[], __kernel_end[];
 
 /* Free list: the first 8 bytes of each free frame hold the next free frame's
- * physical address (0 ends the list; frame 0 is never usable). */
+ * physical address (0 ends the list; frame 0 is never usable).  Frames never
+ * allocated yet are not on it: a cursor hands them out in ascending order
+ * after the list is empty, which is the order a list built at boot would
+ * give, without writing to (and so making the host populate) all of RAM at
+ * boot. */
 static paddr_t free_head;
+static struct { uint64_t lo, hi; } fresh[FS_BOOT_MEM_RANGES_MAX];
+static unsigned fresh_count, fresh_index;
+static uint64_t fresh_pa;
+static const struct fs_boot_info *boot_info;
+static paddr_t table_pa;
+static uint64_t table_bytes;
 static uint64_t free_count;
 static uint64_t total_count;
 
@@ -71,8 +83,8 @@ void pmm_init(const struct fs_boot_info *bi) {
 
   /* The refcount array lives in the first usable range big enough for it;
    * those frames are simply never added to the free list. */
-  uint64_t table_bytes = PAGE_ROUND_UP(max_pa / PAGE_SIZE * sizeof(uint32_t));
-  paddr_t table_pa = 0;
+  table_bytes = PAGE_ROUND_UP(max_pa / PAGE_SIZE * sizeof(uint32_t));
+  table_pa = 0;
   for (unsigned i = 0; i < n && !table_pa; i++) {
     if (!usable_range(bi, i, &lo, &hi))
       continue;
@@ -91,17 +103,18 @@ void pmm_init(const struct fs_boot_info *bi) {
   refcount = frame_ptr(table_pa);
   memset(refcount, 0, table_bytes);
 
-  /* Push in descending address order so allocation starts at low memory. */
-  for (unsigned k = n; k-- > 0;) {
+  /* Count the frames the cursor will hand out, in ascending address order. */
+  boot_info = bi;
+  for (unsigned k = 0; k < n; k++) {
     if (!usable_range(bi, k, &lo, &hi))
       continue;
-    for (uint64_t pa = hi; pa > lo;) {
-      pa -= PAGE_SIZE;
-      if (overlaps(pa, PAGE_SIZE, table_pa, table_bytes) || frame_forbidden(bi, pa))
-        continue;
-      free_push(pa);
-    }
+    fresh[fresh_count].lo = lo;
+    fresh[fresh_count++].hi = hi;
+    for (uint64_t pa = lo; pa < hi; pa += PAGE_SIZE)
+      if (!overlaps(pa, PAGE_SIZE, table_pa, table_bytes) && !frame_forbidden(bi, pa))
+        free_count++;
   }
+  fresh_pa = fresh_count ? fresh[0].lo : 0;
   total_count = free_count;
   klog(FS_LOG_INFO, "pmm: %lu frames (%lu KiB) free, refcounts at %#lx", free_count, free_count * 4,
        table_pa);
@@ -122,16 +135,34 @@ static bool injected_failure(void) {
          (inject_every && inject_seq % inject_every == 0);
 }
 
+/* The next never-allocated frame; free_count says one is left. */
+static paddr_t fresh_frame(void) {
+  while (fresh_index < fresh_count) {
+    while (fresh_pa < fresh[fresh_index].hi) {
+      paddr_t pa = fresh_pa;
+      fresh_pa += PAGE_SIZE;
+      if (!overlaps(pa, PAGE_SIZE, table_pa, table_bytes) && !frame_forbidden(boot_info, pa))
+        return pa;
+    }
+    if (++fresh_index < fresh_count)
+      fresh_pa = fresh[fresh_index].lo;
+  }
+  kpanic("pmm: free count and frames disagree");
+}
+
 paddr_t frame_alloc(void) {
   attempts++;
-  if (injected_failure() || !free_head) {
+  if (injected_failure() || !free_count) {
     failures++;
     klog(FS_LOG_DEBUG, "pmm: frame allocation %lu fails (%s)", attempts,
-         free_head ? "injected" : "out of memory");
+         free_count ? "injected" : "out of memory");
     return 0;
   }
   paddr_t pa = free_head;
-  free_head = *(paddr_t *)frame_ptr(pa);
+  if (pa)
+    free_head = *(paddr_t *)frame_ptr(pa);
+  else
+    pa = fresh_frame();
   free_count--;
   refcount[pa / PAGE_SIZE] = 1;
   return pa;
@@ -169,10 +200,17 @@ void pmm_free_page(paddr_t pa) {
   frame_put(pa);
 }
 
+/* The machine clears it (FS_PORT_ZERO_FRAME): on the emulated CPU every
+ * iteration of a rep stos is a block dispatch, 4096 of them per frame.  All
+ * RAM lies below 4 GiB, so the address fits the port's 32 bits. */
+void frame_zero(paddr_t pa) {
+  outl(FS_PORT_ZERO_FRAME, (uint32_t)pa);
+}
+
 paddr_t pmm_alloc_zeroed(void) {
   paddr_t pa = frame_alloc();
   if (pa)
-    memset(frame_ptr(pa), 0, PAGE_SIZE);
+    frame_zero(pa);
   return pa;
 }
 

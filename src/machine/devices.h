@@ -16,6 +16,8 @@ void hostio_out(struct machine *m, uint32_t request_phys);
 uint32_t clock_in(struct machine *m, uint16_t port);
 void report_out(struct machine *m, uint32_t report_phys);
 void trace_out(struct machine *m, uint32_t record_phys);
+void zero_frame_out(struct machine *m, uint32_t frame_phys);
+void snapshot_out(struct machine *m);
 
 /* Appends host-side notes to the kernel log (e.g. a malformed request). */
 void serial_note(struct machine *m, const char *text);

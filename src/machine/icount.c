@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ICOUNT_CACHE_ENTRIES 4096u
+#define ICOUNT_CACHE_ENTRIES 16384u
 #define PAGE_MASK_4K         0xfffULL
 #define NO_IO                UINT32_MAX
 
@@ -135,7 +135,10 @@ void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaqu
     ic->current = NULL; /* cannot happen for code QEMU just fetched */
     return;
   }
-  uint64_t key = (address ^ (address >> 12) ^ ((uint64_t)size << 7)) & ic->mask;
+  /* Multiplicative hashing: kernel blocks share their high address bits, and
+   * an xor of shifted fields left pairs of hot blocks of the #PF path
+   * evicting each other on every fault (a Capstone decode each time). */
+  uint64_t key = ((address ^ ((uint64_t)size << 48)) * 0x9e3779b97f4a7c15ULL) >> 50 & ic->mask;
   struct icount_block *b = &ic->table[key];
   bool hit =
       b->bytes && b->vaddr == address && b->size == size && block_matches(ic, b, first, last);

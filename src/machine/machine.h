@@ -46,6 +46,10 @@ struct machine_config {
 
   machine_trace_fn on_trace; /* may be NULL */
   void *trace_opaque;
+
+  /* Benchmarks only: count the #PF handler's instructions per kernel
+   * function (machine_profile.h); slows kernel code down. */
+  int profile_pf;
 };
 
 enum machine_outcome {
@@ -82,5 +86,33 @@ void machine_destroy(struct machine *m);
  * byte.  Returns the bytes copied.  Usable from the on_trace callback, e.g.
  * to disassemble the faulting instruction. */
 size_t machine_read_guest_virt(struct machine *m, uint64_t va, void *buf, size_t len);
+
+/* ---- Snapshot and reset (snapshot.c), for running many programs from one
+ * boot.  Boot with FS_BOOT_SNAPSHOT in boot_flags, run to the kernel's
+ * snapshot point, take the snapshot once, then for every program: restore,
+ * write its inputs into RAM, machine_run. */
+struct machine_snapshot;
+
+/* Runs until the kernel reaches its snapshot point.  Returns 0, or -1 when the
+ * machine stopped otherwise (result says how; it then cannot be resumed). */
+int machine_run_to_snapshot_point(struct machine *m, struct machine_result *result);
+
+/* Saves the CPU, all of guest RAM and the host-side machine state.  At most
+ * one snapshot per machine (RAM becomes a private view of a saved image).
+ * NULL with a reason in err on failure. */
+struct machine_snapshot *machine_snapshot_take(struct machine *m, char *err, size_t err_size);
+
+/* Puts the machine back exactly as it was when the snapshot was taken (the
+ * kernel log and the report included).  Returns 0 or -1. */
+int machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s);
+
+/* Frees a snapshot; call before machine_destroy. */
+void machine_snapshot_free(struct machine *m, struct machine_snapshot *s);
+
+/* Where the host's initramfs lies in guest physical memory, and a write of
+ * len bytes at physical address pa (0, or -1 outside RAM): the way to change
+ * an input file in place before the guest reads it. */
+uint64_t machine_initramfs_phys(const struct machine *m);
+int machine_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len);
 
 #endif /* FAULTSIM_MACHINE_H */

@@ -65,7 +65,8 @@ struct machine {
   bool have_report;
   struct fs_kernel_report report;
   bool unknown_port_noted;
-  bool io_stepping; /* the port-I/O guard is stepping: do not stop again */
+  bool io_stepping;       /* the port-I/O guard is stepping: do not stop again */
+  bool at_snapshot_point; /* the kernel wrote FS_PORT_SNAPSHOT (snapshot.c) */
 
   struct {
     uint32_t vector;
@@ -74,6 +75,7 @@ struct machine {
   } last_delivery;
 
   struct machine_debug_state *debug; /* NULL: no debugger (machine_debug.c) */
+  struct profile *profile;           /* NULL unless cfg.profile_pf (profile.c) */
 };
 
 static inline uint64_t reg_read(struct machine *m, int reg) {

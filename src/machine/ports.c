@@ -24,6 +24,12 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
   case FS_PORT_TRACE:
     trace_out(m, value);
     break;
+  case FS_PORT_ZERO_FRAME:
+    zero_frame_out(m, value);
+    break;
+  case FS_PORT_SNAPSHOT:
+    snapshot_out(m);
+    break;
   default:
     if (!m->unknown_port_noted && m->cfg.log_level >= FS_LOG_DEBUG)
       serial_note(m, "[machine] write to an unknown I/O port ignored\n");

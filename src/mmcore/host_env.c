@@ -133,6 +133,10 @@ void *frame_ptr(paddr_t pa) {
   return pool.bytes + i * PAGE_SIZE;
 }
 
+void frame_zero(paddr_t pa) {
+  memset(frame_ptr(pa), 0, PAGE_SIZE);
+}
+
 /* ---- software page tables: open addressing, linear probing --------------- */
 struct pt_entry {
   vaddr_t va; /* page address + 1 when used (0: empty slot) */

@@ -29,6 +29,7 @@ void frame_get(paddr_t pa);
 void frame_put(paddr_t pa);
 unsigned frame_refcount(paddr_t pa);
 void *frame_ptr(paddr_t pa); /* the frame's 4096 bytes, writable          */
+void frame_zero(paddr_t pa); /* fills the frame with zeros                */
 
 /* ---- page tables of one address space --------------------------------
  * Prot bits are FS_PROT_* from <faultsim/abi.h>.  Every entry created here

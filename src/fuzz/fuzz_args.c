@@ -1,0 +1,131 @@
+#include "fuzz_args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <faultsim/abi.h>
+
+const char fuzz_args_help[] =
+    "Usage: faultsim fuzz [OPTION]...\n"
+    "Generate random layouts and access programs, run each as a user program inside\n"
+    "the machine (the fuzz guest reads it from /fuzz/program) and compare every\n"
+    "fault decision of the trace with the oracle's.  Each iteration starts from a\n"
+    "snapshot of the booted machine.  Stops at the first mismatch, writes a\n"
+    "reproducer and exits 1.\n"
+    "\n"
+    "  --seed S            seed (default 1); iteration I's program depends only on\n"
+    "                      S and I\n"
+    "  --iterations N      programs to run (default 1000)\n"
+    "  --jobs J            J worker processes, each with its own machine (default 1)\n"
+    "  --ram MIB           guest RAM (default 16, 4..4096)\n"
+    "  --out DIR           where a reproducer goes (default: the current directory)\n"
+    "  --reproduce FILE    run one program file from a fresh boot, compare, report\n"
+    "  --check-reset       also run every program from a fresh boot and require the\n"
+    "                      same trace, output and exit as from the snapshot\n"
+    "  -v, --verbose       print every iteration's outcome\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "The last line printed ends with the rate, as 'N layouts/s'.\n"
+    "Exit status: 0 no mismatch, 1 a mismatch, 2 usage error or unreadable\n"
+    "reproducer, 4 the machine could not run.\n";
+
+enum { OPT_SEED = 256, OPT_ITERATIONS, OPT_JOBS, OPT_RAM, OPT_OUT, OPT_REPRODUCE, OPT_CHECK_RESET };
+
+static const struct option long_options[] = {
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"iterations", required_argument, NULL, OPT_ITERATIONS},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"ram", required_argument, NULL, OPT_RAM},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"reproduce", required_argument, NULL, OPT_REPRODUCE},
+    {"check-reset", no_argument, NULL, OPT_CHECK_RESET},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+__attribute__((format(printf, 3, 4))) static enum fuzz_args_status usage(char *err, size_t err_size,
+                                                                         const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, err_size, fmt, ap);
+  va_end(ap);
+  return FUZZ_ARGS_USAGE;
+}
+
+/* Decimal or 0x hex, whole string, within [min, max]. */
+static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
+  if (text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 0);
+  if (errno || *end != '\0' || v < min || v > max)
+    return -1;
+  *value = v;
+  return 0;
+}
+
+enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *args, char *err,
+                                      size_t err_size) {
+  *args = (struct fuzz_args){.seed = 1,
+                             .iterations = FUZZ_DEFAULT_ITERATIONS,
+                             .jobs = 1,
+                             .ram_mib = FUZZ_DEFAULT_RAM_MIB,
+                             .out_dir = "."};
+  opterr = 0;
+  optind = 1;
+  int option;
+  uint64_t v;
+  while ((option = getopt_long(argc, argv, "+hv", long_options, NULL)) != -1) {
+    switch (option) {
+    case OPT_SEED:
+      if (parse_number(optarg, 0, UINT64_MAX, &args->seed) != 0)
+        return usage(err, err_size, "--seed '%s': not a number", optarg);
+      break;
+    case OPT_ITERATIONS:
+      if (parse_number(optarg, 1, UINT64_MAX / 2, &args->iterations) != 0)
+        return usage(err, err_size, "--iterations '%s': not a positive number", optarg);
+      break;
+    case OPT_JOBS:
+      if (parse_number(optarg, 1, FUZZ_MAX_JOBS, &v) != 0)
+        return usage(err, err_size, "--jobs '%s': not a number in 1..%d", optarg, FUZZ_MAX_JOBS);
+      args->jobs = (unsigned)v;
+      break;
+    case OPT_RAM:
+      if (parse_number(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, &args->ram_mib) != 0)
+        return usage(err, err_size, "--ram '%s': not a number in %d..%d", optarg, FS_RAM_MIN_MIB,
+                     FS_RAM_MAX_MIB);
+      break;
+    case OPT_OUT:
+      if (optarg[0] == '\0')
+        return usage(err, err_size, "--out: empty directory name");
+      args->out_dir = optarg;
+      break;
+    case OPT_REPRODUCE:
+      args->reproduce = optarg;
+      break;
+    case OPT_CHECK_RESET:
+      args->check_reset = true;
+      break;
+    case 'v':
+      args->verbose = true;
+      break;
+    case 'h':
+      return FUZZ_ARGS_HELP;
+    default:
+      if (optopt >= OPT_SEED)
+        return usage(err, err_size, "option '%s' requires an argument", argv[optind - 1]);
+      if (optopt != 0)
+        return usage(err, err_size, "invalid option -- '%c'", optopt);
+      return usage(err, err_size, "unrecognized option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return usage(err, err_size, "unexpected argument '%s'", argv[optind]);
+  return FUZZ_ARGS_OK;
+}

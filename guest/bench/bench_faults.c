@@ -6,9 +6,10 @@
  *   bench_faults file N PATH       map N pages of PATH privately, read one byte
  *                                  of each (cold), then map it again and read
  *                                  again (warm: from the page cache)
- *   bench_faults regions K F SEED  K regions with gaps between them, then one
- *                                  fault on each of F distinct pages spread
- *                                  over them, in a seeded random order
+ *   bench_faults regions K F SEED  K regions with gaps between them over a
+ *                                  fixed span, then one fault on each of F
+ *                                  distinct pages drawn from them, in a
+ *                                  seeded random order
  *   bench_faults churn C P         C cycles of mmap P pages, touch, munmap
  *                                  (a long trace for the replay benchmark)
  *   bench_faults first             write one byte to stdout at once, exit
@@ -31,7 +32,6 @@
 #define REGIONS_BASE 0x100000000000UL
 
 static long fault_pages[MAX_FAULTS]; /* page index (from REGIONS_BASE) per fault */
-static unsigned region_order[MAX_REGIONS];
 
 static long arg_long(const char *s, long min, long max) {
   long v;
@@ -104,39 +104,44 @@ static unsigned long rng_next(void) {
   return rng_state * 0x2545f4914f6cdd1dUL;
 }
 
-/* K regions of P pages, each followed by a one-page gap so that no two can
- * merge (Linux would merge adjacent anonymous mappings into one).  F faults:
- * fault j goes to region perm[j % K], page j / K of it, so F >= K touches
- * every region and F < K a random F of them; then the order is shuffled. */
+/* K regions over one fixed span of SPAN_PAGES pages: each region is
+ * SPAN_PAGES / K pages minus a one-page gap after it, so that no two can
+ * merge (Linux would merge adjacent anonymous mappings into one).  The F
+ * faults go to F distinct pages drawn uniformly from all region pages, in a
+ * random order: for K >= F that is one page in each of F regions.  The span
+ * is the same for every K, so the faults need the same page tables whatever
+ * K is, and what changes with K is the region lookup alone. */
+#define SPAN_PAGES MAX_REGIONS
+static unsigned candidates[SPAN_PAGES];
+
 static int bench_regions(long k, long f, long seed) {
-  long per = (f + k - 1) / k;
-  if (per < 1)
-    per = 1;
-  unsigned long stride = (unsigned long)(per + 1) * RT_PAGE_SIZE;
+  unsigned long stride = (unsigned long)(SPAN_PAGES / k); /* pages per region and gap */
+  unsigned long size = stride - 1;
+  unsigned long n = (unsigned long)k * size;
+  if (size < 1 || (unsigned long)f > n) {
+    rt_dprintf(2, "bench_faults: %ld faults do not fit in %ld regions\n", f, k);
+    return 2;
+  }
   rng_state = (unsigned long)seed * 2 + 1;
   for (long i = 0; i < k; i++) {
-    void *at = (void *)(REGIONS_BASE + (unsigned long)i * stride);
-    long p = rt_mmap(at, (unsigned long)per * RT_PAGE_SIZE, RT_PROT_READ | RT_PROT_WRITE,
+    void *at = (void *)(REGIONS_BASE + (unsigned long)i * stride * RT_PAGE_SIZE);
+    long p = rt_mmap(at, size * RT_PAGE_SIZE, RT_PROT_READ | RT_PROT_WRITE,
                      RT_MAP_PRIVATE | RT_MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (long)at) {
       rt_dprintf(2, "bench_faults: region %ld at %p: mmap gave %ld\n", i, at, p);
       return 1;
     }
-    region_order[i] = (unsigned)i;
   }
-  for (long i = k - 1; i > 0; i--) {
-    long j = (long)(rng_next() % (unsigned long)(i + 1));
-    unsigned t = region_order[i];
-    region_order[i] = region_order[j];
-    region_order[j] = t;
-  }
-  for (long j = 0; j < f; j++)
-    fault_pages[j] = (long)region_order[j % k] * (per + 1) + j / k;
-  for (long i = f - 1; i > 0; i--) {
-    long j = (long)(rng_next() % (unsigned long)(i + 1));
-    long t = fault_pages[i];
-    fault_pages[i] = fault_pages[j];
-    fault_pages[j] = t;
+  /* A partial Fisher-Yates shuffle of the region pages: the first f are the
+   * faults, distinct and already in random order. */
+  for (unsigned long c = 0; c < n; c++)
+    candidates[c] = (unsigned)c;
+  for (long j = 0; j < f; j++) {
+    unsigned long pick = (unsigned long)j + rng_next() % (n - (unsigned long)j);
+    unsigned t = candidates[j];
+    candidates[j] = candidates[pick];
+    candidates[pick] = t;
+    fault_pages[j] = (long)(candidates[j] / size * stride + candidates[j] % size);
   }
   volatile char *base = (volatile char *)REGIONS_BASE;
   bench_mark("begin");

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #define ICOUNT_CACHE_ENTRIES 16384u
+#define ICOUNT_WAYS          4u /* entries per set: hot blocks that hash alike coexist */
 #define PAGE_MASK_4K         0xfffULL
 #define NO_IO                UINT32_MAX
+#define ICOUNT_TLB_ENTRIES   256u
 
 /* IN, OUT, INS and OUTS in every encoding, after legacy and REX prefixes. */
 static bool is_port_io(const uint8_t *p, size_t len) {
@@ -20,6 +22,30 @@ static bool is_port_io(const uint8_t *p, size_t len) {
   return (op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f);
 }
 
+/* Writes CR0/CR3/CR4 (0F 22 /r), INVLPG (0F 01 /7, memory operand) or
+ * INVPCID (66 0F 38 82): the instructions after which cached translations
+ * may be wrong. */
+static bool changes_translation(const uint8_t *p, size_t len) {
+  size_t i = 0;
+  while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
+                     p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65 ||
+                     (p[i] & 0xf0) == 0x40))
+    i++;
+  if (i + 1 >= len || p[i] != 0x0f)
+    return false;
+  uint8_t op = p[i + 1];
+  if (op == 0x22)
+    return true;  /* mov to CRn */
+  if (op == 0x01) /* INVLPG; /7 with a register operand is SWAPGS/RDTSCP */
+    return i + 2 < len && (p[i + 2] & 0x38) == 0x38 && (p[i + 2] & 0xc0) != 0xc0;
+  return op == 0x38 && i + 2 < len && p[i + 2] == 0x82; /* INVPCID */
+}
+
+struct icount_tlb_entry {
+  uint64_t vpage, ppage; /* page-aligned addresses */
+  uint64_t generation;
+};
+
 /* A decoded block.  Keyed by virtual address and size, validated on every use
  * against the physical frames it came from and an exact copy of its bytes: the
  * kernel loads user code with ordinary guest writes and recycles frames and
@@ -31,6 +57,7 @@ struct icount_block {
   uint32_t size;
   uint32_t insns;
   uint32_t io_index; /* first port-I/O instruction, NO_IO when none */
+  bool changes_translation;
   uint8_t *bytes;    /* size bytes, then the offsets */
   uint16_t *offsets; /* start of each instruction, relative to vaddr */
 };
@@ -42,7 +69,10 @@ int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, c
   ic->capstone = capstone;
   ic->table = calloc(ICOUNT_CACHE_ENTRIES, sizeof *ic->table);
   ic->mask = ICOUNT_CACHE_ENTRIES - 1;
-  return ic->table ? 0 : -1;
+  ic->tlb = calloc(ICOUNT_TLB_ENTRIES, sizeof *ic->tlb);
+  ic->tlb_generation = 1;
+  ic->translations_stale = true;
+  return ic->table && ic->tlb ? 0 : -1;
 }
 
 void icount_destroy(struct icount *ic) {
@@ -51,13 +81,35 @@ void icount_destroy(struct icount *ic) {
       free(ic->table[i].offsets);
   free(ic->table);
   ic->table = NULL;
+  free(ic->tlb);
+  ic->tlb = NULL;
 }
 
-static bool translate(const struct icount *ic, uint64_t cr3, uint64_t vaddr, uint64_t *paddr) {
-  struct walk_result w;
-  page_walk(ic->ram, cr3, vaddr, &w);
-  *paddr = w.phys;
-  return w.status == WALK_OK;
+static bool translate(struct icount *ic, uint64_t vaddr, uint64_t *paddr) {
+  uint64_t vpage = vaddr & ~PAGE_MASK_4K;
+  struct icount_tlb_entry *e = &ic->tlb[(vaddr >> 12) & (ICOUNT_TLB_ENTRIES - 1)];
+  if (e->generation != ic->tlb_generation || e->vpage != vpage) {
+    uint64_t phys;
+    if (!page_translate(ic->ram, ic->cr3, vpage, &phys))
+      return false;
+    *e = (struct icount_tlb_entry){.vpage = vpage, .ppage = phys, .generation = ic->tlb_generation};
+  }
+  *paddr = e->ppage + (vaddr & PAGE_MASK_4K);
+  return true;
+}
+
+/* Where the block's first and last bytes are.  The hook runs on every block
+ * executed, so the last byte costs a second lookup only when the block
+ * crosses into another page. */
+static bool locate_block(struct icount *ic, uint64_t vaddr, uint32_t size, uint64_t *first,
+                         uint64_t *last) {
+  if (!translate(ic, vaddr, first))
+    return false;
+  if ((vaddr & PAGE_MASK_4K) + size <= 4096) {
+    *last = *first + size - 1;
+    return true;
+  }
+  return translate(ic, vaddr + size - 1, last);
 }
 
 /* The block's bytes are at most two pages apart (QEMU never lets a block
@@ -109,10 +161,10 @@ static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, 
   b->io_index = NO_IO;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t end = i + 1 < n ? b->offsets[i + 1] : size;
-    if (is_port_io(b->bytes + b->offsets[i], end - b->offsets[i])) {
+    if (b->io_index == NO_IO && is_port_io(b->bytes + b->offsets[i], end - b->offsets[i]))
       b->io_index = i;
-      break;
-    }
+    if (changes_translation(b->bytes + b->offsets[i], end - b->offsets[i]))
+      b->changes_translation = true;
   }
   b->vaddr = vaddr;
   b->size = size;
@@ -125,28 +177,43 @@ static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, 
 
 void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaque) {
   struct icount *ic = opaque;
-  uint64_t cr3 = 0, first, last;
+  uint64_t first, last;
   if (size == 0) {
     ic->current = NULL;
     return;
   }
-  uc_reg_read(uc, UC_X86_REG_CR3, &cr3);
-  if (!translate(ic, cr3, address, &first) || !translate(ic, cr3, address + size - 1, &last)) {
+  if (ic->translations_stale) {
+    uc_reg_read(uc, UC_X86_REG_CR3, &ic->cr3);
+    ic->tlb_generation++;
+    ic->translations_stale = false;
+  }
+  if (!locate_block(ic, address, size, &first, &last)) {
     ic->current = NULL; /* cannot happen for code QEMU just fetched */
     return;
   }
-  /* Multiplicative hashing: kernel blocks share their high address bits, and
-   * an xor of shifted fields left pairs of hot blocks of the #PF path
-   * evicting each other on every fault (a Capstone decode each time). */
-  uint64_t key = ((address ^ ((uint64_t)size << 48)) * 0x9e3779b97f4a7c15ULL) >> 50 & ic->mask;
-  struct icount_block *b = &ic->table[key];
-  bool hit =
-      b->bytes && b->vaddr == address && b->size == size && block_matches(ic, b, first, last);
-  if (!hit && !block_fill(ic, b, cr3, address, size, first, last)) {
+  /* Set-associative: with one entry per hash, pairs of hot blocks of the #PF
+   * path evicted each other on every fault (a Capstone decode each time).
+   * Multiplicative hashing, as kernel blocks share their high address bits. */
+  uint64_t hash = (address ^ ((uint64_t)size << 48)) * 0x9e3779b97f4a7c15ULL;
+  struct icount_block *set = &ic->table[(hash >> 32) & ic->mask & ~(uint64_t)(ICOUNT_WAYS - 1)];
+  struct icount_block *b = NULL;
+  for (unsigned way = 0; way < ICOUNT_WAYS && !b; way++)
+    if (set[way].bytes && set[way].vaddr == address && set[way].size == size)
+      b = &set[way];
+  bool hit = b && block_matches(ic, b, first, last);
+  if (!b) {
+    /* Replace the ways in turn (deterministic, and counts never depend on
+     * what is cached anyway). */
+    b = &set[ic->next_victim++ % ICOUNT_WAYS];
+  }
+  if (!hit && !block_fill(ic, b, ic->cr3, address, size, first, last)) {
     ic->current = NULL;
     return;
   }
   ic->current = b;
+  /* Takes effect at the next block, after this one has run. */
+  if (b->changes_translation)
+    ic->translations_stale = true;
   if (b->io_index != NO_IO && ic->io_guard && ic->io_guard(ic->io_guard_opaque)) {
     /* Stopping from a block hook leaves the block unexecuted. */
     ic->stopped_at_io = true;

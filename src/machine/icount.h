@@ -22,8 +22,17 @@ struct icount {
   uc_engine *uc;
   const struct guest_ram *ram;
   csh capstone;
-  struct icount_block *table; /* direct-mapped cache */
+  struct icount_block *table; /* set-associative cache of decoded blocks */
   uint64_t mask;
+  unsigned next_victim; /* round-robin replacement within a set */
+  /* Code translations (virtual page -> physical page) and CR3, kept between
+   * blocks the way a TLB keeps them: valid until the guest writes a control
+   * register or executes INVLPG/INVPCID (it must, after changing a mapping),
+   * or the host runs the CPU again (it may have changed anything). */
+  struct icount_tlb_entry *tlb;
+  uint64_t tlb_generation; /* entries of other generations are empty */
+  uint64_t cr3;
+  bool translations_stale;            /* re-read CR3 and start a new generation first */
   const struct icount_block *current; /* block whose count was added last */
   uint64_t misses;                    /* decodes (statistics, tests) */
   /* Port-I/O guard: asked at every block that contains IN/OUT/INS/OUTS; when
@@ -47,6 +56,12 @@ bool icount_current_io_site(const struct icount *ic, struct icount_io_site *site
 
 int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, csh capstone);
 void icount_destroy(struct icount *ic);
+
+/* The host is about to run the CPU (uc_emu_start): forget CR3 and the cached
+ * code translations, as anything may have changed since the last block. */
+static inline void icount_forget_translations(struct icount *ic) {
+  ic->translations_stale = true;
+}
 
 /* Installs the UC_HOOK_BLOCK counter. */
 int icount_install(struct icount *ic);

@@ -75,6 +75,7 @@ static bool bitmap_allows(struct machine *m, uint32_t port, unsigned size) {
 static void step(struct machine *m, uint64_t rip, uint64_t cache_end, size_t count) {
   uc_ctl_remove_cache(m->uc, rip, cache_end);
   m->io_stepping = true;
+  icount_forget_translations(&m->icount);
   uc_emu_start(m->uc, rip, 0, 0, count);
   m->io_stepping = false;
 }

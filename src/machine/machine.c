@@ -198,6 +198,7 @@ void machine_run(struct machine *m, struct machine_result *result) {
       e = machine_debug_loop(m);
     else
       do {
+        icount_forget_translations(&m->icount);
         e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
         if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io)
           io_guard_resolve(m);

@@ -367,10 +367,12 @@ static uc_err run_once(struct machine *m, bool step) {
     /* Blocks translated earlier ignore the count: drop them first. */
     forget_code(m, rip);
     d->stepping = true;
+    icount_forget_translations(&m->icount);
     e = uc_emu_start(m->uc, rip, 0, 0, 1);
     d->stepping = false;
   } else {
     d->skip_break_at = has_break_at(d, rip) ? rip : NO_ADDRESS;
+    icount_forget_translations(&m->icount);
     e = uc_emu_start(m->uc, rip, 0, 0, 0);
     d->skip_break_at = NO_ADDRESS;
   }

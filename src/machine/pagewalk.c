@@ -53,6 +53,25 @@ void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct
   }
 }
 
+bool page_translate(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, uint64_t *phys) {
+  if (!vaddr_is_canonical(vaddr))
+    return false;
+  uint64_t table = cr3 & PTE_ADDR;
+  for (unsigned shift = 39;; shift -= 9) {
+    uint64_t entry;
+    if (!read_entry(ram, table, (unsigned)((vaddr >> shift) & 511), &entry) || !(entry & PTE_P))
+      return false;
+    if (shift == 12 || (entry & PTE_PS)) {
+      if (shift == 39)
+        return false; /* PS is reserved in a PML4 entry */
+      uint64_t offset_mask = (1ULL << shift) - 1;
+      *phys = (entry & PTE_ADDR & ~offset_mask) + (vaddr & offset_mask);
+      return *phys < ram->size;
+    }
+    table = entry & PTE_ADDR;
+  }
+}
+
 /* Bytes from vaddr to the end of its 4 KiB page: the unit every copy uses,
  * whatever the page size, so one code path serves all three sizes. */
 static size_t chunk_len(uint64_t vaddr, size_t remaining) {

@@ -45,6 +45,11 @@ struct walk_result {
 
 void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct walk_result *out);
 
+/* Only the physical address of vaddr (true when it is mapped, inside RAM):
+ * what page_walk finds, without the rights and the reason for a failure it
+ * records for diagnosis.  The instruction counter calls it on every block. */
+bool page_translate(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, uint64_t *phys);
+
 /* Supervisor reads of guest-virtual memory, page by page.  0 on success, -1 if
  * any byte is not mapped to RAM (nothing is copied past the first hole). */
 int guest_virt_read(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,

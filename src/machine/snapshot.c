@@ -73,6 +73,7 @@ int machine_run_to_snapshot_point(struct machine *m, struct machine_result *resu
   uc_err e = UC_ERR_OK;
   m->at_snapshot_point = false;
   while (m->stop == STOP_NONE) {
+    icount_forget_translations(&m->icount);
     e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
     if (e != UC_ERR_OK || !m->icount.stopped_at_io || m->stop != STOP_NONE)
       break;

@@ -8,6 +8,7 @@
 
 #include "bench/bench.h"
 #include "bench_workload_path.h"
+#include "cli_number.h"
 #include "commands.h"
 #include "kernel_image.h"
 
@@ -34,11 +35,10 @@ static int usage_error(const char *message) {
 }
 
 static int parse_count(const char *text, long min, long max, long *out) {
-  char *end;
-  long v = strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < min || v > max)
+  uint64_t v;
+  if (cli_parse_u64(text, (uint64_t)min, (uint64_t)max, false, &v) != 0)
     return -1;
-  *out = v;
+  *out = (long)v;
   return 0;
 }
 

@@ -1,6 +1,5 @@
 #include "run_args.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 
 #include <faultsim/abi.h>
 
+#include "cli_number.h"
 #include "cpio_writer.h"
 
 const char run_args_help[] =
@@ -98,17 +98,9 @@ static enum run_args_status usage(char *err, size_t err_size, const char *fmt, .
   return RUN_ARGS_USAGE;
 }
 
-/* Decimal only, no sign, no suffix: a typo must not become another number. */
+/* Decimal only: a typo must not become another number. */
 static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
-  if (text[0] < '0' || text[0] > '9')
-    return -1;
-  errno = 0;
-  char *end;
-  unsigned long long parsed = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || parsed < min || parsed > max)
-    return -1;
-  *value = parsed;
-  return 0;
+  return cli_parse_u64(text, min, max, false, value);
 }
 
 static const char *option_name(int option) {

@@ -208,6 +208,38 @@ static int wait_status(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Reads the child's output to its end, handing each chunk to on_chunk, then
+ * closes fd. */
+static void drain(int fd, void (*on_chunk)(void *ctx, const char *buf, size_t len), void *ctx) {
+  char buf[4096];
+  ssize_t got;
+  while ((got = read(fd, buf, sizeof buf)) != 0) {
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      break;
+    on_chunk(ctx, buf, (size_t)got);
+  }
+  close(fd);
+}
+
+static void feed_sink(void *ctx, const char *buf, size_t len) {
+  sink_feed(ctx, buf, len, 0);
+}
+
+struct first_output {
+  uint64_t start;
+  double *first_ns;
+};
+
+static void note_first_output(void *ctx, const char *buf, size_t len) {
+  (void)buf;
+  (void)len;
+  struct first_output *f = ctx;
+  if (*f->first_ns < 0)
+    *f->first_ns = (double)(bench_now_ns() - f->start);
+}
+
 int bench_run_native(const struct bench_env *env, char *const *args, struct bench_marks *marks,
                      char *err, size_t err_size) {
   char *argv[10] = {(char *)env->workload};
@@ -222,16 +254,7 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
     snprintf(err, err_size, "cannot run %s: %s", env->workload, strerror(errno));
     return -1;
   }
-  char buf[4096];
-  ssize_t got;
-  while ((got = read(fd, buf, sizeof buf)) != 0) {
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0)
-      break;
-    sink_feed(&sink, buf, (size_t)got, 0);
-  }
-  close(fd);
+  drain(fd, feed_sink, &sink);
   int status = wait_status(pid);
   if (status != 0) {
     snprintf(err, err_size, "%s %s natively: exit status %d", env->workload, args[0], status);
@@ -247,17 +270,8 @@ int bench_spawn(char *const *argv, double *first_ns, double *total_ns) {
   if (pid < 0)
     return -1;
   *first_ns = -1;
-  char buf[4096];
-  ssize_t got;
-  while ((got = read(fd, buf, sizeof buf)) != 0) {
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0)
-      break;
-    if (*first_ns < 0)
-      *first_ns = (double)(bench_now_ns() - start);
-  }
-  close(fd);
+  struct first_output first = {start, first_ns};
+  drain(fd, note_first_output, &first);
   int status = wait_status(pid);
   *total_ns = (double)(bench_now_ns() - start);
   return status;

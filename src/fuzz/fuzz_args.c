@@ -1,6 +1,5 @@
 #include "fuzz_args.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +7,8 @@
 #include <string.h>
 
 #include <faultsim/abi.h>
+
+#include "cli_number.h"
 
 const char fuzz_args_help[] =
     "Usage: faultsim fuzz [OPTION]...\n"
@@ -57,17 +58,9 @@ __attribute__((format(printf, 3, 4))) static enum fuzz_args_status usage(char *e
   return FUZZ_ARGS_USAGE;
 }
 
-/* Decimal or 0x hex, whole string, within [min, max]. */
+/* Decimal or 0x hex (seeds are often written in hex). */
 static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
-  if (text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
-    return -1;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(text, &end, 0);
-  if (errno || *end != '\0' || v < min || v > max)
-    return -1;
-  *value = v;
-  return 0;
+  return cli_parse_u64(text, min, max, true, value);
 }
 
 enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *args, char *err,

@@ -7,9 +7,11 @@
 #ifndef FAULTSIM_BENCH_H
 #define FAULTSIM_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "machine/machine.h"
 #include "machine/machine_profile.h"
@@ -98,6 +100,12 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
  * /dev/null; *first_ns is the time from fork to the first stdout byte (-1
  * if none), *total_ns to its exit.  Returns its exit status, -1 on error. */
 int bench_spawn(char *const *argv, double *first_ns, double *total_ns);
+
+/* fork + exec of argv with stdout (and stderr when with_stderr; /dev/null
+ * otherwise) on a pipe, stdin from /dev/null, in a process group of its own
+ * when own_group (so a timeout can kill all it started).  Returns the pid and
+ * the pipe's read end, or -1. */
+pid_t bench_spawn_piped(char *const *argv, int *read_fd, bool with_stderr, bool own_group);
 
 /* ---- the measurements (bench_suite.c) ------------------------------------ */
 struct bench_options {

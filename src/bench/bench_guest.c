@@ -175,19 +175,22 @@ void bench_faultsim_run_free(struct bench_faultsim_run *run) {
   run->result = NULL;
 }
 
-/* fork + exec with stdout on a pipe; returns the child's pid or -1. */
-static pid_t spawn_piped(char *const *argv, int *read_fd) {
+pid_t bench_spawn_piped(char *const *argv, int *read_fd, bool with_stderr, bool own_group) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
   pid_t pid = fork();
   if (pid == 0) {
+    if (own_group)
+      setpgid(0, 0);
     int null_fd = open("/dev/null", O_RDWR);
-    dup2(fds[1], 1);
-    if (null_fd >= 0) {
+    if (null_fd >= 0)
       dup2(null_fd, 0);
+    dup2(fds[1], 1);
+    if (with_stderr)
+      dup2(fds[1], 2);
+    else if (null_fd >= 0)
       dup2(null_fd, 2);
-    }
     execv(argv[0], argv);
     _exit(127);
   }
@@ -196,6 +199,8 @@ static pid_t spawn_piped(char *const *argv, int *read_fd) {
     close(fds[0]);
     return -1;
   }
+  if (own_group)
+    setpgid(pid, pid); /* also here: the group exists before any kill */
   *read_fd = fds[0];
   return pid;
 }
@@ -249,7 +254,7 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
   memset(marks, 0, sizeof *marks);
   struct line_sink sink = {.marks = marks};
   int fd;
-  pid_t pid = spawn_piped(argv, &fd);
+  pid_t pid = bench_spawn_piped(argv, &fd, false, false);
   if (pid < 0) {
     snprintf(err, err_size, "cannot run %s: %s", env->workload, strerror(errno));
     return -1;
@@ -266,7 +271,7 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
 int bench_spawn(char *const *argv, double *first_ns, double *total_ns) {
   int fd;
   uint64_t start = bench_now_ns();
-  pid_t pid = spawn_piped(argv, &fd);
+  pid_t pid = bench_spawn_piped(argv, &fd, false, false);
   if (pid < 0)
     return -1;
   *first_ns = -1;

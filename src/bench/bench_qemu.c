@@ -107,26 +107,10 @@ out:
  * exit status, -2 on the timeout, -1 if it could not run. */
 static int run_captured(char *const *argv, char **out) {
   *out = calloc(1, QEMU_OUTPUT_MAX + 1);
-  int fds[2];
-  if (!*out || pipe2(fds, O_CLOEXEC) != 0)
+  int fd;
+  pid_t pid = *out ? bench_spawn_piped(argv, &fd, true, true) : -1;
+  if (pid < 0)
     return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0); /* its own group: the timeout kills anything it started */
-    int null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd >= 0)
-      dup2(null_fd, 0);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return -1;
-  }
-  setpgid(pid, pid); /* also here: the group exists before any kill */
   size_t length = 0;
   int timed_out = 0;
   uint64_t deadline = bench_now_ns() + QEMU_TIMEOUT_NS;
@@ -136,7 +120,7 @@ static int run_captured(char *const *argv, char **out) {
       timed_out = 1;
       break;
     }
-    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    struct pollfd p = {.fd = fd, .events = POLLIN};
     int ready = poll(&p, 1, (int)((deadline - now) / 1000000 + 1));
     if (ready < 0 && errno == EINTR)
       continue;
@@ -145,7 +129,7 @@ static int run_captured(char *const *argv, char **out) {
     if (ready == 0)
       continue; /* the deadline check ends it */
     char buf[4096];
-    ssize_t got = read(fds[0], buf, sizeof buf);
+    ssize_t got = read(fd, buf, sizeof buf);
     if (got < 0 && errno == EINTR)
       continue;
     if (got <= 0)
@@ -154,7 +138,7 @@ static int run_captured(char *const *argv, char **out) {
     memcpy(*out + length, buf, keep);
     length += keep;
   }
-  close(fds[0]);
+  close(fd);
   /* Output closed is not exit: the deadline still holds until it exits. */
   int status;
   pid_t done;

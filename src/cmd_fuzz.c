@@ -45,6 +45,20 @@ static int write_file(const char *path, const void *data, size_t size) {
   return fclose(f) == 0 && n == size ? 0 : -1;
 }
 
+/* --kernel FILE, read once before any worker starts (NULL data: the
+ * embedded kernel). */
+static struct host_file kernel_file;
+
+static struct fuzz_machine *new_machine(const struct fuzz_args *a, char *why, size_t why_size) {
+  return fuzz_machine_new(a->ram_mib, kernel_file.data, kernel_file.size, why, why_size);
+}
+
+/* " --kernel FILE" when one was given: the printed commands must be exact. */
+static void print_kernel_option(const struct fuzz_args *a) {
+  if (a->kernel)
+    printf(" --kernel %s", a->kernel);
+}
+
 /* The reproducer, the backing files beside it, and the commands. */
 static void report_mismatch(const struct fuzz_args *a, uint64_t iteration,
                             const struct fuzz_program *p, const char *why) {
@@ -68,11 +82,12 @@ static void report_mismatch(const struct fuzz_args *a, uint64_t iteration,
     return;
   }
   printf("fuzz: reproducer: %s\n", path);
-  printf("fuzz: replay it:  faultsim fuzz --ram %llu --reproduce %s\n",
-         (unsigned long long)a->ram_mib, path);
-  printf("fuzz: trace or debug it: faultsim run --ram %llu --trace fuzz.jsonl "
-         "--file %s:/fuzz/program",
-         (unsigned long long)a->ram_mib, path);
+  printf("fuzz: replay it:  faultsim fuzz --ram %llu", (unsigned long long)a->ram_mib);
+  print_kernel_option(a);
+  printf(" --reproduce %s\n", path);
+  printf("fuzz: trace or debug it: faultsim run --ram %llu", (unsigned long long)a->ram_mib);
+  print_kernel_option(a);
+  printf(" --trace fuzz.jsonl --file %s:/fuzz/program", path);
   for (unsigned k = 0; k < FZ_FILES; k++)
     printf(" --file %s/f%u:/fuzz/f%u", files_dir, k, k);
   printf(" %s   (add --gdb 1234 to step it)\n", fuzz_guest_build_path());
@@ -141,7 +156,7 @@ static int run_one(struct fuzz_machine *fm, const struct fuzz_args *a, const str
 static int worker(const struct fuzz_args *a, unsigned first, unsigned stride,
                   struct fuzz_shared *shared) {
   char why[4096];
-  struct fuzz_machine *fm = fuzz_machine_new(a->ram_mib, why, sizeof why);
+  struct fuzz_machine *fm = new_machine(a, why, sizeof why);
   if (!fm) {
     fprintf(stderr, "faultsim fuzz: cannot start the machine: %s\n", why);
     return FAULTSIM_EXIT_MACHINE;
@@ -185,7 +200,24 @@ static void progress(const struct fuzz_args *a, const struct fuzz_shared *s, dou
           mismatches);
 }
 
+/* A finding must not be lost to a missing directory after hours of running:
+ * --out is made (one level) and checked before the first iteration. */
+static int prepare_out_dir(const char *dir) {
+  struct stat st;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "faultsim fuzz: --out %s: %s\n", dir, strerror(errno));
+    return -1;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {
+    fprintf(stderr, "faultsim fuzz: --out %s: not a writable directory\n", dir);
+    return -1;
+  }
+  return 0;
+}
+
 static int fuzz_many(const struct fuzz_args *a) {
+  if (prepare_out_dir(a->out_dir) != 0)
+    return FAULTSIM_EXIT_USAGE;
   struct fuzz_shared *s =
       mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (s == MAP_FAILED) {
@@ -265,7 +297,7 @@ static int reproduce(const struct fuzz_args *a) {
     fprintf(stderr, "faultsim fuzz: %s: %s\n", a->reproduce, why);
     status = FAULTSIM_EXIT_USAGE;
   } else {
-    struct fuzz_machine *fm = fuzz_machine_new(a->ram_mib, why, sizeof why);
+    struct fuzz_machine *fm = new_machine(a, why, sizeof why);
     if (!fm) {
       fprintf(stderr, "faultsim fuzz: cannot start the machine: %s\n", why);
       status = FAULTSIM_EXIT_MACHINE;
@@ -304,7 +336,14 @@ int cmd_fuzz(int argc, char **argv) {
     status = usage_error(message);
     break;
   default:
-    status = args.reproduce ? reproduce(&args) : fuzz_many(&args);
+    status = 0;
+    if (args.kernel && host_file_read(args.kernel, &kernel_file, message, sizeof message) != 0) {
+      fprintf(stderr, "faultsim fuzz: %s: %s\n", args.kernel, message);
+      status = FAULTSIM_EXIT_USAGE;
+    }
+    if (status == 0)
+      status = args.reproduce ? reproduce(&args) : fuzz_many(&args);
+    host_file_free(&kernel_file);
     break;
   }
   fflush(stdout);

@@ -200,13 +200,6 @@ void pmm_free_page(paddr_t pa) {
   frame_put(pa);
 }
 
-/* The machine clears it (FS_PORT_ZERO_FRAME): on the emulated CPU every
- * iteration of a rep stos is a block dispatch, 4096 of them per frame.  All
- * RAM lies below 4 GiB, so the address fits the port's 32 bits. */
-void frame_zero(paddr_t pa) {
-  outl(FS_PORT_ZERO_FRAME, (uint32_t)pa);
-}
-
 paddr_t pmm_alloc_zeroed(void) {
   paddr_t pa = frame_alloc();
   if (pa)

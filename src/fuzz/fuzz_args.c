@@ -23,6 +23,8 @@ const char fuzz_args_help[] =
     "  --iterations N      programs to run (default 1000)\n"
     "  --jobs J            J worker processes, each with its own machine (default 1)\n"
     "  --ram MIB           guest RAM (default 16, 4..4096)\n"
+    "  --kernel FILE       boot another kernel ELF instead of the embedded one (a\n"
+    "                      kernel under development, or one to bisect)\n"
     "  --out DIR           where a reproducer goes (default: the current directory)\n"
     "  --reproduce FILE    run one program file from a fresh boot, compare, report\n"
     "  --check-reset       also run every program from a fresh boot and require the\n"
@@ -34,13 +36,23 @@ const char fuzz_args_help[] =
     "Exit status: 0 no mismatch, 1 a mismatch, 2 usage error or unreadable\n"
     "reproducer, 4 the machine could not run.\n";
 
-enum { OPT_SEED = 256, OPT_ITERATIONS, OPT_JOBS, OPT_RAM, OPT_OUT, OPT_REPRODUCE, OPT_CHECK_RESET };
+enum {
+  OPT_SEED = 256,
+  OPT_ITERATIONS,
+  OPT_JOBS,
+  OPT_RAM,
+  OPT_KERNEL,
+  OPT_OUT,
+  OPT_REPRODUCE,
+  OPT_CHECK_RESET
+};
 
 static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"iterations", required_argument, NULL, OPT_ITERATIONS},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"ram", required_argument, NULL, OPT_RAM},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
     {"out", required_argument, NULL, OPT_OUT},
     {"reproduce", required_argument, NULL, OPT_REPRODUCE},
     {"check-reset", no_argument, NULL, OPT_CHECK_RESET},
@@ -93,6 +105,9 @@ enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *a
       if (parse_number(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, &args->ram_mib) != 0)
         return usage(err, err_size, "--ram '%s': not a number in %d..%d", optarg, FS_RAM_MIN_MIB,
                      FS_RAM_MAX_MIB);
+      break;
+    case OPT_KERNEL:
+      args->kernel = optarg;
       break;
     case OPT_OUT:
       if (optarg[0] == '\0')

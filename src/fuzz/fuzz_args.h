@@ -15,6 +15,7 @@ struct fuzz_args {
   uint64_t iterations;
   unsigned jobs;
   uint64_t ram_mib;
+  const char *kernel; /* NULL: the embedded kernel */
   const char *out_dir;
   const char *reproduce;
   bool check_reset;

@@ -26,6 +26,8 @@ struct sink {
 
 struct fuzz_machine {
   uint64_t ram_mib;
+  const void *kernel_elf;
+  size_t kernel_elf_size;
   void *initramfs;
   size_t initramfs_size;
   uint64_t program_offset; /* of /fuzz/program's data in the archive */
@@ -165,8 +167,8 @@ static struct machine *boot(struct fuzz_machine *fm, char *err, size_t err_size)
   static char *const argv[] = {guest_path, NULL};
   struct machine_config cfg = {
       .ram_mib = fm->ram_mib,
-      .kernel_elf = faultsim_kernel_elf_start,
-      .kernel_elf_size = (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start),
+      .kernel_elf = fm->kernel_elf,
+      .kernel_elf_size = fm->kernel_elf_size,
       .initramfs = fm->initramfs,
       .initramfs_size = fm->initramfs_size,
       .argc = 1,
@@ -192,13 +194,17 @@ static struct machine *boot(struct fuzz_machine *fm, char *err, size_t err_size)
   return m;
 }
 
-struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, char *err, size_t err_size) {
+struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, const void *kernel_elf,
+                                      size_t kernel_elf_size, char *err, size_t err_size) {
   struct fuzz_machine *fm = calloc(1, sizeof *fm);
   if (!fm) {
     snprintf(err, err_size, "out of memory");
     return NULL;
   }
   fm->ram_mib = ram_mib;
+  fm->kernel_elf = kernel_elf ? kernel_elf : faultsim_kernel_elf_start;
+  fm->kernel_elf_size =
+      kernel_elf ? kernel_elf_size : (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start);
   fm->files.elf = fuzz_guest_elf(&fm->files.elf_size);
   fm->files.stack_guard_pages = STACK_GUARD_PAGES;
   for (unsigned k = 0; k < FZ_FILES; k++)

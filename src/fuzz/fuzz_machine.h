@@ -26,7 +26,10 @@ struct fuzz_run {
 
 struct fuzz_machine;
 
-struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, char *err, size_t err_size);
+/* kernel_elf: the kernel to boot (the caller keeps it alive while the machine
+ * lives), or NULL for the one faultsim embeds. */
+struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, const void *kernel_elf,
+                                      size_t kernel_elf_size, char *err, size_t err_size);
 void fuzz_machine_free(struct fuzz_machine *fm);
 
 /* Runs p from the snapshot (fresh: from a new boot).  0, or -1 with err when

@@ -51,7 +51,7 @@ static int setup(void **state) {
   (void)state;
   char err[512];
   rec = calloc(1, sizeof *rec);
-  rec->fm = fuzz_machine_new(16, err, sizeof err);
+  rec->fm = fuzz_machine_new(16, NULL, 0, err, sizeof err);
   if (!rec->fm) {
     fprintf(stderr, "%s\n", err);
     return -1;

@@ -85,7 +85,10 @@ void icount_destroy(struct icount *ic) {
   ic->tlb = NULL;
 }
 
-static bool translate(struct icount *ic, uint64_t vaddr, uint64_t *paddr) {
+/* The helpers below run on every executed block: keep them inline. */
+#define HOT static inline __attribute__((always_inline))
+
+HOT bool translate(struct icount *ic, uint64_t vaddr, uint64_t *paddr) {
   uint64_t vpage = vaddr & ~PAGE_MASK_4K;
   struct icount_tlb_entry *e = &ic->tlb[(vaddr >> 12) & (ICOUNT_TLB_ENTRIES - 1)];
   if (e->generation != ic->tlb_generation || e->vpage != vpage) {
@@ -101,8 +104,8 @@ static bool translate(struct icount *ic, uint64_t vaddr, uint64_t *paddr) {
 /* Where the block's first and last bytes are.  The hook runs on every block
  * executed, so the last byte costs a second lookup only when the block
  * crosses into another page. */
-static bool locate_block(struct icount *ic, uint64_t vaddr, uint32_t size, uint64_t *first,
-                         uint64_t *last) {
+HOT bool locate_block(struct icount *ic, uint64_t vaddr, uint32_t size, uint64_t *first,
+                      uint64_t *last) {
   if (!translate(ic, vaddr, first))
     return false;
   if ((vaddr & PAGE_MASK_4K) + size <= 4096) {
@@ -112,18 +115,33 @@ static bool locate_block(struct icount *ic, uint64_t vaddr, uint32_t size, uint6
   return translate(ic, vaddr + size - 1, last);
 }
 
+/* Equal bytes, 8 at a time: blocks are short and a libc call per block
+ * cost more than the comparison. */
+HOT bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    if (x != y)
+      return false;
+  }
+  for (; n; a++, b++, n--)
+    if (*a != *b)
+      return false;
+  return true;
+}
+
 /* The block's bytes are at most two pages apart (QEMU never lets a block
- * span more), found by two walks. */
-static bool block_matches(const struct icount *ic, const struct icount_block *b, uint64_t first,
-                          uint64_t last) {
+ * span more), found by two lookups. */
+HOT bool block_matches(const struct icount *ic, const struct icount_block *b, uint64_t first,
+                       uint64_t last) {
   if (b->paddr_first != first || b->paddr_last != last)
     return false;
   uint32_t head = (uint32_t)(4096 - (b->vaddr & PAGE_MASK_4K));
   if (head >= b->size)
-    return memcmp(ic->ram->base + first, b->bytes, b->size) == 0;
-  return memcmp(ic->ram->base + first, b->bytes, head) == 0 &&
-         memcmp(ic->ram->base + (last - (b->size - head - 1)), b->bytes + head, b->size - head) ==
-             0;
+    return same_bytes(ic->ram->base + first, b->bytes, b->size);
+  return same_bytes(ic->ram->base + first, b->bytes, head) &&
+         same_bytes(ic->ram->base + (last - (b->size - head - 1)), b->bytes + head, b->size - head);
 }
 
 static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, uint64_t vaddr,

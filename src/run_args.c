@@ -98,11 +98,6 @@ static enum run_args_status usage(char *err, size_t err_size, const char *fmt, .
   return RUN_ARGS_USAGE;
 }
 
-/* Decimal only: a typo must not become another number. */
-static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
-  return cli_parse_u64(text, min, max, false, value);
-}
-
 static const char *option_name(int option) {
   for (const struct option *o = long_options; o->name != NULL; o++)
     if (o->val == option)
@@ -172,7 +167,7 @@ static enum run_args_status parse_gdb_address(struct run_args *args, const char 
   size_t host_length = colon ? (size_t)(colon - spec) : 0;
   uint64_t number;
   if (host_length >= sizeof(args->gdb_host) || (colon && host_length == 0) ||
-      parse_number(port, 0, 65535, &number) != 0)
+      cli_parse_u64(port, 0, 65535, false, &number) != 0)
     return usage(err, err_size, "--gdb '%s': expected [HOST:]PORT", spec);
   snprintf(args->gdb_host, sizeof(args->gdb_host), "%.*s", (int)host_length, spec);
   if (host_length == 0)
@@ -215,19 +210,19 @@ enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args
     enum run_args_status status = RUN_ARGS_OK;
     switch (option) {
     case OPT_RAM:
-      if (parse_number(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, &args->ram_mib) != 0)
+      if (cli_parse_u64(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, false, &args->ram_mib) != 0)
         status = usage(err, err_size, "--ram '%s': expected MiB between %d and %d", optarg,
                        FS_RAM_MIN_MIB, FS_RAM_MAX_MIB);
       break;
     case OPT_STACK_GUARD:
-      if (parse_number(optarg, 0, RUN_MAX_STACK_GUARD_PAGES, &args->stack_guard_pages) != 0)
+      if (cli_parse_u64(optarg, 0, RUN_MAX_STACK_GUARD_PAGES, false, &args->stack_guard_pages) != 0)
         status = usage(err, err_size, "--stack-guard '%s': expected pages between 0 and %llu",
                        optarg, (unsigned long long)RUN_MAX_STACK_GUARD_PAGES);
       break;
     case OPT_FAIL_ALLOC:
     case OPT_FAIL_ALLOC_EVERY: {
       uint64_t *target = option == OPT_FAIL_ALLOC ? &args->fail_alloc_nth : &args->fail_alloc_every;
-      if (parse_number(optarg, 0, UINT64_MAX, target) != 0)
+      if (cli_parse_u64(optarg, 0, UINT64_MAX, false, target) != 0)
         status = usage(err, err_size, "--%s '%s': expected a non-negative number",
                        option_name(option), optarg);
       break;
@@ -254,7 +249,7 @@ enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args
       args->gdb_script = optarg;
       break;
     case OPT_BREAK_ON_FAULT:
-      if (parse_number(optarg, 1, UINT64_MAX, &args->break_on_fault) != 0)
+      if (cli_parse_u64(optarg, 1, UINT64_MAX, false, &args->break_on_fault) != 0)
         status = usage(err, err_size, "--break-on-fault '%s': expected a number from 1", optarg);
       break;
     case OPT_BREAK_ON_DECISION:

@@ -70,11 +70,6 @@ __attribute__((format(printf, 3, 4))) static enum fuzz_args_status usage(char *e
   return FUZZ_ARGS_USAGE;
 }
 
-/* Decimal or 0x hex (seeds are often written in hex). */
-static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *value) {
-  return cli_parse_u64(text, min, max, true, value);
-}
-
 enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *args, char *err,
                                       size_t err_size) {
   *args = (struct fuzz_args){.seed = 1,
@@ -89,20 +84,20 @@ enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *a
   while ((option = getopt_long(argc, argv, "+hv", long_options, NULL)) != -1) {
     switch (option) {
     case OPT_SEED:
-      if (parse_number(optarg, 0, UINT64_MAX, &args->seed) != 0)
+      if (cli_parse_u64(optarg, 0, UINT64_MAX, true, &args->seed) != 0)
         return usage(err, err_size, "--seed '%s': not a number", optarg);
       break;
     case OPT_ITERATIONS:
-      if (parse_number(optarg, 1, UINT64_MAX / 2, &args->iterations) != 0)
+      if (cli_parse_u64(optarg, 1, UINT64_MAX / 2, true, &args->iterations) != 0)
         return usage(err, err_size, "--iterations '%s': not a positive number", optarg);
       break;
     case OPT_JOBS:
-      if (parse_number(optarg, 1, FUZZ_MAX_JOBS, &v) != 0)
+      if (cli_parse_u64(optarg, 1, FUZZ_MAX_JOBS, true, &v) != 0)
         return usage(err, err_size, "--jobs '%s': not a number in 1..%d", optarg, FUZZ_MAX_JOBS);
       args->jobs = (unsigned)v;
       break;
     case OPT_RAM:
-      if (parse_number(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, &args->ram_mib) != 0)
+      if (cli_parse_u64(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, true, &args->ram_mib) != 0)
         return usage(err, err_size, "--ram '%s': not a number in %d..%d", optarg, FS_RAM_MIN_MIB,
                      FS_RAM_MAX_MIB);
       break;

@@ -18,6 +18,7 @@
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_gen.h"
 #include "fuzz/fuzz_machine.h"
+#include "fuzz/fuzz_text.h"
 #include "host_file.h"
 
 /* Shared between the parent and its workers (MAP_SHARED). */
@@ -59,17 +60,28 @@ static void print_kernel_option(const struct fuzz_args *a) {
     printf(" --kernel %s", a->kernel);
 }
 
-/* The reproducer, the backing files beside it, and the commands. */
+static int write_text(const char *path, const struct fuzz_program *p) {
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return -1;
+  int r = fuzz_program_write_text(f, p);
+  return fclose(f) == 0 && r == 0 ? 0 : -1;
+}
+
+/* The reproducer (program text, what a regression test keeps), the program
+ * image and backing files `faultsim run` needs, and the commands. */
 static void report_mismatch(const struct fuzz_args *a, uint64_t iteration,
                             const struct fuzz_program *p, const char *why) {
-  char path[4096], files_dir[4096];
-  snprintf(path, sizeof path, "%s/fuzz-mismatch-%llu-%llu.bin", a->out_dir,
+  char path[4096], image[4096], files_dir[4096];
+  snprintf(path, sizeof path, "%s/fuzz-mismatch-%llu-%llu.txt", a->out_dir,
+           (unsigned long long)a->seed, (unsigned long long)iteration);
+  snprintf(image, sizeof image, "%s/fuzz-mismatch-%llu-%llu.bin", a->out_dir,
            (unsigned long long)a->seed, (unsigned long long)iteration);
   snprintf(files_dir, sizeof files_dir, "%s/fuzz-files", a->out_dir);
   printf("fuzz: MISMATCH at iteration %llu (seed %llu): %s\n", (unsigned long long)iteration,
          (unsigned long long)a->seed, why);
   mkdir(files_dir, 0777);
-  int ok = write_file(path, p, fuzz_program_size(p)) == 0;
+  int ok = write_text(path, p) == 0 && write_file(image, p, fuzz_program_size(p)) == 0;
   for (unsigned k = 0; k < FZ_FILES && ok; k++) {
     char fpath[4200];
     size_t size;
@@ -87,7 +99,7 @@ static void report_mismatch(const struct fuzz_args *a, uint64_t iteration,
   printf(" --reproduce %s\n", path);
   printf("fuzz: trace or debug it: faultsim run --ram %llu", (unsigned long long)a->ram_mib);
   print_kernel_option(a);
-  printf(" --trace fuzz.jsonl --file %s:/fuzz/program", path);
+  printf(" --trace fuzz.jsonl --file %s:/fuzz/program", image);
   for (unsigned k = 0; k < FZ_FILES; k++)
     printf(" --file %s/f%u:/fuzz/f%u", files_dir, k, k);
   printf(" %s   (add --gdb 1234 to step it)\n", fuzz_guest_build_path());
@@ -293,7 +305,7 @@ static int reproduce(const struct fuzz_args *a) {
     return FAULTSIM_EXIT_MACHINE;
   }
   int status;
-  if (fuzz_program_parse(file.data, file.size, p, why, sizeof why) != 0) {
+  if (fuzz_program_load(file.data, file.size, p, why, sizeof why) != 0) {
     fprintf(stderr, "faultsim fuzz: %s: %s\n", a->reproduce, why);
     status = FAULTSIM_EXIT_USAGE;
   } else {

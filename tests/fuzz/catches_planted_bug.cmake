@@ -1,6 +1,7 @@
 # faultsim fuzz on a kernel with a planted bug (-DFAULTSIM, -DPLANTED, -DOUT):
-# exit 1, a reproducer on disk, and the printed replay command; that command
-# fails again on the planted kernel and passes on the real one.
+# exit 1, the reproducer (program text) and image on disk, and the printed
+# commands; the replay fails again on the planted kernel and passes on the
+# real one.
 file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
 execute_process(COMMAND "${FAULTSIM}" fuzz --kernel "${PLANTED}" --seed 1 --iterations 500
@@ -13,9 +14,13 @@ if(NOT out MATCHES "fuzz: MISMATCH at iteration ([0-9]+) \\(seed 1\\)")
   message(FATAL_ERROR "no mismatch line:\n${out}")
 endif()
 set(iteration "${CMAKE_MATCH_1}")
-set(reproducer "${OUT}/fuzz-mismatch-1-${iteration}.bin")
-if(NOT EXISTS "${reproducer}")
-  message(FATAL_ERROR "no reproducer ${reproducer}:\n${out}")
+set(reproducer "${OUT}/fuzz-mismatch-1-${iteration}.txt")
+set(image "${OUT}/fuzz-mismatch-1-${iteration}.bin")
+if(NOT EXISTS "${reproducer}" OR NOT EXISTS "${image}")
+  message(FATAL_ERROR "no reproducer ${reproducer} or image ${image}:\n${out}")
+endif()
+if(NOT out MATCHES "faultsim run --ram 16 --kernel [^\n]* --file ${image}:/fuzz/program")
+  message(FATAL_ERROR "no run command with the program image:\n${out}")
 endif()
 if(NOT out MATCHES "replay it:  faultsim fuzz --ram 16 --kernel [^\n]* --reproduce ${reproducer}\n")
   message(FATAL_ERROR "no exact replay command:\n${out}")

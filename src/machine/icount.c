@@ -251,8 +251,10 @@ bool icount_current_io_site(const struct icount *ic, struct icount_io_site *site
   site->block_size = b->size;
   site->insns_before = i;
   site->rip = b->vaddr + b->offsets[i];
-  site->bytes = b->bytes + b->offsets[i];
   site->length = end - b->offsets[i];
+  /* Only an undecodable tail can be longer than an instruction may be. */
+  memcpy(site->bytes, b->bytes + b->offsets[i],
+         site->length < sizeof site->bytes ? site->length : sizeof site->bytes);
   return true;
 }
 

@@ -43,13 +43,17 @@ struct icount {
   bool stopped_at_io;
 };
 
-/* Where the current block's first port-I/O instruction is. */
+#define X86_MAX_INSN_LENGTH 15
+
+/* Where the current block's first port-I/O instruction is.  The bytes are a
+ * copy: running the CPU again (as the guard does before it looks at them)
+ * may refill, and free, the cached block they came from. */
 struct icount_io_site {
   uint64_t block_start;
   uint32_t block_size;
   uint32_t insns_before; /* instructions of the block ahead of it */
   uint64_t rip;
-  const uint8_t *bytes; /* the instruction's bytes */
+  uint8_t bytes[X86_MAX_INSN_LENGTH]; /* its first bytes (all of a valid one) */
   uint32_t length;
 };
 bool icount_current_io_site(const struct icount *ic, struct icount_io_site *site);

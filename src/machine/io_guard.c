@@ -40,8 +40,10 @@ void io_guard_install(struct machine *m) {
 
 /* The ports an I/O instruction touches: imm8 forms name the port, the others
  * take DX; the width is a byte for the even opcodes, else 2 or 4 bytes. */
-static void io_operands(struct machine *m, const uint8_t *p, uint32_t len, uint32_t *port,
+static void io_operands(struct machine *m, const struct icount_io_site *site, uint32_t *port,
                         unsigned *size) {
+  const uint8_t *p = site->bytes;
+  uint32_t len = site->length < sizeof site->bytes ? site->length : sizeof site->bytes;
   bool opsize16 = false;
   uint32_t i = 0;
   while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
@@ -96,7 +98,7 @@ void io_guard_resolve(struct machine *m) {
   }
   uint32_t port;
   unsigned size;
-  io_operands(m, site.bytes, site.length, &port, &size);
+  io_operands(m, &site, &port, &size);
   if (bitmap_allows(m, port, size)) {
     step(m, site.rip, site.rip + site.length, 1);
     if (m->stop == STOP_NONE)

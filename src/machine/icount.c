@@ -72,7 +72,10 @@ int icount_init(struct icount *ic, uc_engine *uc, const struct guest_ram *ram, c
   ic->tlb = calloc(ICOUNT_TLB_ENTRIES, sizeof *ic->tlb);
   ic->tlb_generation = 1;
   ic->translations_stale = true;
-  return ic->table && ic->tlb ? 0 : -1;
+  /* One decode buffer for every miss: a failed allocation there would
+   * cache a block of no instructions and lose its count silently. */
+  ic->insn = cs_malloc(capstone);
+  return ic->table && ic->tlb && ic->insn ? 0 : -1;
 }
 
 void icount_destroy(struct icount *ic) {
@@ -83,6 +86,9 @@ void icount_destroy(struct icount *ic) {
   ic->table = NULL;
   free(ic->tlb);
   ic->tlb = NULL;
+  if (ic->insn)
+    cs_free(ic->insn, 1);
+  ic->insn = NULL;
 }
 
 /* The helpers below run on every executed block: keep them inline. */
@@ -144,8 +150,20 @@ HOT bool block_matches(const struct icount *ic, const struct icount_block *b, ui
          same_bytes(ic->ram->base + (last - (b->size - head - 1)), b->bytes + head, b->size - head);
 }
 
-static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, uint64_t vaddr,
-                       uint32_t size, uint64_t first, uint64_t last) {
+/* Copies the block's bytes from where block_matches will look for them. */
+static void block_copy(const struct icount *ic, uint8_t *dst, uint64_t vaddr, uint32_t size,
+                       uint64_t first, uint64_t last) {
+  uint32_t head = (uint32_t)(4096 - (vaddr & PAGE_MASK_4K));
+  if (head >= size) {
+    memcpy(dst, ic->ram->base + first, size);
+    return;
+  }
+  memcpy(dst, ic->ram->base + first, head);
+  memcpy(dst + head, ic->ram->base + (last - (size - head - 1)), size - head);
+}
+
+static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t vaddr, uint32_t size,
+                       uint64_t first, uint64_t last) {
   free(b->offsets);
   memset(b, 0, sizeof *b);
   /* One allocation: the offsets first (alignment), then the bytes. */
@@ -153,20 +171,14 @@ static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, 
   if (!b->offsets)
     return false;
   b->bytes = (uint8_t *)(b->offsets + size);
-  if (guest_virt_read(ic->ram, cr3, vaddr, b->bytes, size) != 0) {
-    free(b->offsets);
-    b->offsets = NULL;
-    b->bytes = NULL;
-    return false;
-  }
+  block_copy(ic, b->bytes, vaddr, size, first, last);
   const uint8_t *code = b->bytes;
   size_t left = size;
   uint64_t address = vaddr;
-  cs_insn *insn = cs_malloc(ic->capstone);
   uint32_t n = 0;
-  while (left && insn) {
+  while (left) {
     size_t before = left;
-    if (!cs_disasm_iter(ic->capstone, &code, &left, &address, insn)) {
+    if (!cs_disasm_iter(ic->capstone, &code, &left, &address, ic->insn)) {
       /* Capstone does not know it but QEMU executed it: count one
        * instruction for the rest of the block rather than lose it. */
       b->offsets[n++] = (uint16_t)(size - before);
@@ -174,8 +186,6 @@ static bool block_fill(struct icount *ic, struct icount_block *b, uint64_t cr3, 
     }
     b->offsets[n++] = (uint16_t)(size - before);
   }
-  if (insn)
-    cs_free(insn, 1);
   b->io_index = NO_IO;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t end = i + 1 < n ? b->offsets[i + 1] : size;
@@ -224,7 +234,7 @@ void icount_on_block(uc_engine *uc, uint64_t address, uint32_t size, void *opaqu
      * what is cached anyway). */
     b = &set[ic->next_victim++ % ICOUNT_WAYS];
   }
-  if (!hit && !block_fill(ic, b, ic->cr3, address, size, first, last)) {
+  if (!hit && !block_fill(ic, b, address, size, first, last)) {
     ic->current = NULL;
     return;
   }

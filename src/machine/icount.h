@@ -22,6 +22,7 @@ struct icount {
   uc_engine *uc;
   const struct guest_ram *ram;
   csh capstone;
+  cs_insn *insn;              /* the decode buffer */
   struct icount_block *table; /* set-associative cache of decoded blocks */
   uint64_t mask;
   unsigned next_victim; /* round-robin replacement within a set */

@@ -11,11 +11,7 @@
 
 /* IN, OUT, INS and OUTS in every encoding, after legacy and REX prefixes. */
 static bool is_port_io(const uint8_t *p, size_t len) {
-  size_t i = 0;
-  while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
-                     p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65 ||
-                     (p[i] & 0xf0) == 0x40))
-    i++;
+  size_t i = x86_skip_prefixes(p, len, NULL);
   if (i >= len)
     return false;
   uint8_t op = p[i];
@@ -26,11 +22,7 @@ static bool is_port_io(const uint8_t *p, size_t len) {
  * INVPCID (66 0F 38 82): the instructions after which cached translations
  * may be wrong. */
 static bool changes_translation(const uint8_t *p, size_t len) {
-  size_t i = 0;
-  while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
-                     p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65 ||
-                     (p[i] & 0xf0) == 0x40))
-    i++;
+  size_t i = x86_skip_prefixes(p, len, NULL);
   if (i + 1 >= len || p[i] != 0x0f)
     return false;
   uint8_t op = p[i + 1];

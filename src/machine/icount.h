@@ -14,6 +14,7 @@
 #include <unicorn/unicorn.h>
 
 #include "pagewalk.h"
+#include "x86_insn.h"
 
 struct icount_block;
 
@@ -43,8 +44,6 @@ struct icount {
   void *io_guard_opaque;
   bool stopped_at_io;
 };
-
-#define X86_MAX_INSN_LENGTH 15
 
 /* Where the current block's first port-I/O instruction is.  The bytes are a
  * copy: running the CPU again (as the guard does before it looks at them)

@@ -13,6 +13,7 @@
 
 #include "exceptions.h"
 #include "machine_internal.h"
+#include "x86_insn.h"
 
 #define VEC_GP                13
 #define TSS_IOMAP_BASE_OFFSET 0x66
@@ -44,14 +45,8 @@ static void io_operands(struct machine *m, const struct icount_io_site *site, ui
                         unsigned *size) {
   const uint8_t *p = site->bytes;
   uint32_t len = site->length < sizeof site->bytes ? site->length : sizeof site->bytes;
-  bool opsize16 = false;
-  uint32_t i = 0;
-  while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
-                     p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 || p[i] == 0x65 ||
-                     (p[i] & 0xf0) == 0x40)) {
-    opsize16 |= p[i] == 0x66;
-    i++;
-  }
+  bool opsize16;
+  size_t i = x86_skip_prefixes(p, len, &opsize16);
   uint8_t op = i < len ? p[i] : 0;
   bool imm = op >= 0xe4 && op <= 0xe7;
   *port = imm && i + 1 < len ? p[i + 1] : (uint32_t)(reg(m, UC_X86_REG_DX) & 0xffff);

@@ -15,18 +15,11 @@
 #include "machine_internal.h"
 #include "x86_insn.h"
 
-#define VEC_GP                13
 #define TSS_IOMAP_BASE_OFFSET 0x66
 #define TSS_MIN_LIMIT         103
 
-static uint64_t reg(struct machine *m, int id) {
-  uint64_t v = 0;
-  uc_reg_read(m->uc, id, &v);
-  return v;
-}
-
 static bool privileged_enough(struct machine *m) {
-  return (reg(m, UC_X86_REG_CS) & 3) <= ((reg(m, UC_X86_REG_EFLAGS) >> 12) & 3);
+  return (reg_read(m, UC_X86_REG_CS) & 3) <= ((reg_read(m, UC_X86_REG_EFLAGS) >> 12) & 3);
 }
 
 static bool io_guard_wants_stop(void *opaque) {
@@ -49,14 +42,14 @@ static void io_operands(struct machine *m, const struct icount_io_site *site, ui
   size_t i = x86_skip_prefixes(p, len, &opsize16);
   uint8_t op = i < len ? p[i] : 0;
   bool imm = op >= 0xe4 && op <= 0xe7;
-  *port = imm && i + 1 < len ? p[i + 1] : (uint32_t)(reg(m, UC_X86_REG_DX) & 0xffff);
+  *port = imm && i + 1 < len ? p[i + 1] : (uint32_t)(reg_read(m, UC_X86_REG_DX) & 0xffff);
   *size = (op & 1) == 0 ? 1 : opsize16 ? 2 : 4;
 }
 
 static bool bitmap_allows(struct machine *m, uint32_t port, unsigned size) {
   uc_x86_mmr tr = {0};
   uc_reg_read(m->uc, UC_X86_REG_TR, &tr);
-  uint64_t cr3 = reg(m, UC_X86_REG_CR3);
+  uint64_t cr3 = reg_read(m, UC_X86_REG_CR3);
   uint16_t iomap = 0, bits = 0;
   if (tr.limit < TSS_MIN_LIMIT ||
       guest_virt_read(&m->ram, cr3, tr.base + TSS_IOMAP_BASE_OFFSET, &iomap, 2) != 0)
@@ -87,7 +80,7 @@ void io_guard_resolve(struct machine *m) {
   uint64_t block_end = site.block_start + site.block_size;
   if (site.insns_before > 0) {
     step(m, site.block_start, block_end, site.insns_before);
-    if (m->stop != STOP_NONE || reg(m, UC_X86_REG_RIP) != site.rip)
+    if (m->stop != STOP_NONE || reg_read(m, UC_X86_REG_RIP) != site.rip)
       return; /* something else happened first (a fault was delivered) */
     icount_exception_at(&m->icount, site.rip);
   }
@@ -97,7 +90,7 @@ void io_guard_resolve(struct machine *m) {
   if (bitmap_allows(m, port, size)) {
     step(m, site.rip, site.rip + site.length, 1);
     if (m->stop == STOP_NONE)
-      icount_exception_at(&m->icount, reg(m, UC_X86_REG_RIP));
+      icount_exception_at(&m->icount, reg_read(m, UC_X86_REG_RIP));
     return;
   }
   if (cpu_context_save(&m->cpu) != UC_ERR_OK) {

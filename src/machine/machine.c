@@ -189,22 +189,23 @@ static void stop_now(struct machine *m, const char *headline, uint64_t rip) {
   machine_stop_with(m, STOP_ERROR, text);
 }
 
+uc_err machine_run_cpu(struct machine *m) {
+  for (;;) {
+    icount_forget_translations(&m->icount);
+    /* No timeout and no count: both are wall-clock or unreliable in 2.1.1. */
+    uc_err e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
+    if (e != UC_ERR_OK || m->stop != STOP_NONE || !m->icount.stopped_at_io)
+      return e;
+    io_guard_resolve(m);
+    if (m->stop != STOP_NONE || (m->debug && machine_debug_stop_pending(m)))
+      return e;
+  }
+}
+
 void machine_run(struct machine *m, struct machine_result *result) {
   memset(result, 0, sizeof *result);
   if (m->stop == STOP_NONE) {
-    /* No timeout and no count: both are wall-clock or unreliable in 2.1.1. */
-    uc_err e;
-    if (m->debug)
-      e = machine_debug_loop(m);
-    else
-      do {
-        icount_forget_translations(&m->icount);
-        e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
-        if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io)
-          io_guard_resolve(m);
-        else
-          break;
-      } while (m->stop == STOP_NONE);
+    uc_err e = m->debug ? machine_debug_loop(m) : machine_run_cpu(m);
     uint64_t rip = reg_read(m, UC_X86_REG_RIP);
     if (m->stop == STOP_NONE) {
       if (e != UC_ERR_OK) {

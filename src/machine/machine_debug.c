@@ -357,6 +357,10 @@ static void settle_count(struct machine *m) {
   icount_exception_at(&m->icount, reg_read(m, UC_X86_REG_RIP));
 }
 
+bool machine_debug_stop_pending(const struct machine *m) {
+  return m->debug->pending;
+}
+
 static uc_err run_once(struct machine *m, bool step) {
   struct machine_debug_state *d = m->debug;
   uint64_t rip = reg_read(m, UC_X86_REG_RIP);
@@ -370,19 +374,17 @@ static uc_err run_once(struct machine *m, bool step) {
     icount_forget_translations(&m->icount);
     e = uc_emu_start(m->uc, rip, 0, 0, 1);
     d->stepping = false;
+    if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io) {
+      io_guard_resolve(m); /* the step is that one instruction */
+      return e;
+    }
   } else {
     d->skip_break_at = has_break_at(d, rip) ? rip : NO_ADDRESS;
-    icount_forget_translations(&m->icount);
-    e = uc_emu_start(m->uc, rip, 0, 0, 0);
+    e = machine_run_cpu(m);
     d->skip_break_at = NO_ADDRESS;
   }
-  if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io) {
-    io_guard_resolve(m);
-    if (!step && !d->pending && m->stop == STOP_NONE)
-      return run_once(m, false);
-  } else if (e == UC_ERR_OK && m->stop == STOP_NONE) {
+  if (e == UC_ERR_OK && m->stop == STOP_NONE)
     settle_count(m);
-  }
   return e;
 }
 

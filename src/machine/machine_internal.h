@@ -92,10 +92,16 @@ int msr_write(uc_engine *uc, uint32_t msr, uint64_t value);
 /* Stops the CPU with an outcome and a diagnosis (first stop wins). */
 void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis);
 
-/* The debugger's run loop and its hook after each event delivery
- * (machine_debug.c); used only when m->debug is set. */
+/* Runs the CPU from RIP until it stops for a reason other than the port-I/O
+ * guard, whose stops it resolves (or a debug stop is pending). */
+uc_err machine_run_cpu(struct machine *m);
+
+/* The debugger's run loop, its hook after each event delivery and whether
+ * it has asked the CPU to stop (machine_debug.c); used only when m->debug is
+ * set. */
 uc_err machine_debug_loop(struct machine *m);
 void machine_debug_after_intr(struct machine *m, uint32_t vector);
+bool machine_debug_stop_pending(const struct machine *m);
 void machine_debug_free(struct machine *m);
 
 /* UC_HOOK_INSN SYSCALL handler. */

@@ -37,7 +37,6 @@
 #include <unistd.h>
 
 #include "devices.h"
-#include "io_guard.h"
 #include "machine_internal.h"
 
 struct machine_snapshot {
@@ -72,13 +71,8 @@ static bool halted_after_hlt(struct machine *m) {
 int machine_run_to_snapshot_point(struct machine *m, struct machine_result *result) {
   uc_err e = UC_ERR_OK;
   m->at_snapshot_point = false;
-  while (m->stop == STOP_NONE) {
-    icount_forget_translations(&m->icount);
-    e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
-    if (e != UC_ERR_OK || !m->icount.stopped_at_io || m->stop != STOP_NONE)
-      break;
-    io_guard_resolve(m);
-  }
+  if (m->stop == STOP_NONE)
+    e = machine_run_cpu(m);
   if (m->stop == STOP_NONE && e == UC_ERR_OK && m->at_snapshot_point && halted_after_hlt(m)) {
     memset(result, 0, sizeof *result);
     return 0;

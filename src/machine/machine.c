@@ -176,7 +176,8 @@ fail:
   return NULL;
 }
 
-static bool halted_here(struct machine *m, uint64_t rip) {
+bool machine_halted_at_hlt(struct machine *m) {
+  uint64_t rip = reg_read(m, UC_X86_REG_RIP);
   uint8_t byte = 0;
   return rip > 0 && guest_virt_read(&m->ram, reg_read(m, UC_X86_REG_CR3), rip - 1, &byte, 1) == 0 &&
          byte == 0xf4;
@@ -212,7 +213,7 @@ void machine_run(struct machine *m, struct machine_result *result) {
         char headline[128];
         snprintf(headline, sizeof headline, "emulation error: %s", uc_strerror(e));
         stop_now(m, headline, rip);
-      } else if (halted_here(m, rip)) {
+      } else if (machine_halted_at_hlt(m)) {
         /* RIP is past the hlt: show the hlt itself. */
         stop_now(m, "kernel halted without reporting an exit", rip - 1);
       } else {

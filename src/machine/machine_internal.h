@@ -92,6 +92,10 @@ int msr_write(uc_engine *uc, uint32_t msr, uint64_t value);
 /* Stops the CPU with an outcome and a diagnosis (first stop wins). */
 void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis);
 
+/* The CPU stopped right after a `hlt` (RIP is past it): how the kernel
+ * waits for the host. */
+bool machine_halted_at_hlt(struct machine *m);
+
 /* Runs the CPU from RIP until it stops for a reason other than the port-I/O
  * guard, whose stops it resolves (or a debug stop is pending). */
 uc_err machine_run_cpu(struct machine *m);

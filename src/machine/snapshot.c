@@ -61,19 +61,12 @@ void snapshot_out(struct machine *m) {
   m->at_snapshot_point = true;
 }
 
-static bool halted_after_hlt(struct machine *m) {
-  uint64_t rip = reg_read(m, UC_X86_REG_RIP);
-  uint8_t byte = 0;
-  return rip > 0 && guest_virt_read(&m->ram, reg_read(m, UC_X86_REG_CR3), rip - 1, &byte, 1) == 0 &&
-         byte == 0xf4;
-}
-
 int machine_run_to_snapshot_point(struct machine *m, struct machine_result *result) {
   uc_err e = UC_ERR_OK;
   m->at_snapshot_point = false;
   if (m->stop == STOP_NONE)
     e = machine_run_cpu(m);
-  if (m->stop == STOP_NONE && e == UC_ERR_OK && m->at_snapshot_point && halted_after_hlt(m)) {
+  if (m->stop == STOP_NONE && e == UC_ERR_OK && m->at_snapshot_point && machine_halted_at_hlt(m)) {
     memset(result, 0, sizeof *result);
     return 0;
   }

@@ -39,11 +39,8 @@ static const char *vector_name(uint32_t v) {
 
 static void disassemble(struct machine *m, uint64_t rip, struct text *t) {
   uint8_t bytes[16];
-  size_t n = 0;
-  uint64_t cr3 = reg_read(m, UC_X86_REG_CR3);
   /* Take as many bytes as are mapped: the instruction may end a page early. */
-  while (n < sizeof bytes && guest_virt_read(&m->ram, cr3, rip + n, bytes + n, 1) == 0)
-    n++;
+  size_t n = machine_read_guest_virt(m, rip, bytes, sizeof bytes);
   if (n == 0) {
     put(t, "instruction: <RIP %#" PRIx64 " not mapped>\n", rip);
     return;

@@ -256,6 +256,10 @@ void machine_run(struct machine *m, struct machine_result *result) {
   }
 }
 
+size_t machine_read_guest_virt(struct machine *m, uint64_t va, void *buf, size_t len) {
+  return guest_virt_read_prefix(&m->ram, reg_read(m, UC_X86_REG_CR3), va, buf, len);
+}
+
 const char *machine_kernel_log(const struct machine *m) {
   return m->serial.text ? m->serial.text : "";
 }

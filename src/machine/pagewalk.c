@@ -79,21 +79,24 @@ static size_t chunk_len(uint64_t vaddr, size_t remaining) {
   return in_page < remaining ? in_page : remaining;
 }
 
+size_t guest_virt_read_prefix(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,
+                              size_t len) {
+  uint8_t *dst = buf;
+  size_t done = 0;
+  while (done < len) {
+    uint64_t phys;
+    size_t n = chunk_len(vaddr + done, len - done);
+    if (!page_translate(ram, cr3, vaddr + done, &phys) || phys + n > ram->size)
+      break;
+    memcpy(dst + done, ram->base + phys, n);
+    done += n;
+  }
+  return done;
+}
+
 int guest_virt_read(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,
                     size_t len) {
-  uint8_t *dst = buf;
-  while (len) {
-    struct walk_result w;
-    size_t n = chunk_len(vaddr, len);
-    page_walk(ram, cr3, vaddr, &w);
-    if (w.status != WALK_OK || w.phys + n > ram->size)
-      return -1;
-    memcpy(dst, ram->base + w.phys, n);
-    dst += n;
-    vaddr += n;
-    len -= n;
-  }
-  return 0;
+  return guest_virt_read_prefix(ram, cr3, vaddr, buf, len) == len ? 0 : -1;
 }
 
 int guest_virt_write(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, const void *buf,

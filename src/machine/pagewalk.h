@@ -50,8 +50,14 @@ void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct
  * records for diagnosis.  The instruction counter calls it on every block. */
 bool page_translate(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, uint64_t *phys);
 
-/* Supervisor reads of guest-virtual memory, page by page.  0 on success, -1 if
- * any byte is not mapped to RAM (nothing is copied past the first hole). */
+/* Supervisor reads of guest-virtual memory, page by page, up to the first
+ * byte not mapped to RAM: returns the bytes copied (an instruction at the end
+ * of the last mapped page still decodes from them). */
+size_t guest_virt_read_prefix(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,
+                              size_t len);
+
+/* All of it or failure: 0, or -1 if any byte is not mapped to RAM (nothing is
+ * copied past the first hole). */
 int guest_virt_read(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, void *buf,
                     size_t len);
 

@@ -99,24 +99,46 @@ int guest_virt_read(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, v
   return guest_virt_read_prefix(ram, cr3, vaddr, buf, len) == len ? 0 : -1;
 }
 
+/* Where a chunk of a write goes, if it may be written there. */
+static bool chunk_target(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, size_t n,
+                         bool honour_wp, uint64_t *phys) {
+  if (!honour_wp)
+    return page_translate(ram, cr3, vaddr, phys) && *phys + n <= ram->size;
+  struct walk_result w;
+  page_walk(ram, cr3, vaddr, &w);
+  *phys = w.phys;
+  return w.status == WALK_OK && w.phys + n <= ram->size && w.writable;
+}
+
+/* Chunks whose physical address the validation pass keeps for the copy: an
+ * exception frame (at most 48 bytes) needs two; only longer writes (the
+ * debugger's) translate the rest a second time. */
+#define WRITE_KEPT_CHUNKS 4
+
 int guest_virt_write(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, const void *buf,
                      size_t len, bool honour_wp) {
   /* Validate first so that a failed push never leaves half a frame behind. */
-  for (uint64_t va = vaddr, left = len; left;) {
-    struct walk_result w;
+  uint64_t kept[WRITE_KEPT_CHUNKS];
+  size_t chunk = 0;
+  for (uint64_t va = vaddr, left = len; left; chunk++) {
+    uint64_t phys;
     size_t n = chunk_len(va, left);
-    page_walk(ram, cr3, va, &w);
-    if (w.status != WALK_OK || w.phys + n > ram->size || (honour_wp && !w.writable))
+    if (!chunk_target(ram, cr3, va, n, honour_wp, &phys))
       return -1;
+    if (chunk < WRITE_KEPT_CHUNKS)
+      kept[chunk] = phys;
     va += n;
     left -= n;
   }
   const uint8_t *src = buf;
-  while (len) {
-    struct walk_result w;
+  for (chunk = 0; len; chunk++) {
+    uint64_t phys = 0;
     size_t n = chunk_len(vaddr, len);
-    page_walk(ram, cr3, vaddr, &w);
-    memcpy(ram->base + w.phys, src, n);
+    if (chunk < WRITE_KEPT_CHUNKS)
+      phys = kept[chunk];
+    else
+      page_translate(ram, cr3, vaddr, &phys); /* validated above */
+    memcpy(ram->base + phys, src, n);
     src += n;
     vaddr += n;
     len -= n;

@@ -25,9 +25,12 @@ static void put(struct text *t, const char *fmt, ...) {
 }
 
 void diagnosis_pf_error(uint32_t e, char *out, size_t out_size) {
-  snprintf(out, out_size, "%#x (%s, %s, %s%s%s)", e, e & FS_PF_P ? "protection" : "not present",
-           e & FS_PF_I ? "fetch" : (e & FS_PF_W ? "write" : "read"),
-           e & FS_PF_U ? "user" : "supervisor", e & FS_PF_RSVD ? ", reserved bit" : "", "");
+  snprintf(out, out_size, "%s, %s, %s mode%s",
+           e & FS_PF_P ? "protection violation" : "page not present",
+           e & FS_PF_I   ? "instruction fetch"
+           : e & FS_PF_W ? "write"
+                         : "read",
+           e & FS_PF_U ? "user" : "supervisor", e & FS_PF_RSVD ? ", reserved bit set" : "");
 }
 
 static const char *vector_name(uint32_t v) {
@@ -74,7 +77,7 @@ void diagnosis_format(struct machine *m, const struct diagnosis_event *ev, const
       if (ev->vector == 14) {
         char decoded[96];
         diagnosis_pf_error(ev->error_code, decoded, sizeof decoded);
-        put(&t, "  error code: %s", decoded);
+        put(&t, "  error code: %#x (%s)", ev->error_code, decoded);
       } else {
         put(&t, "  error code: %#x", ev->error_code);
       }

@@ -19,7 +19,8 @@ struct diagnosis_event {
 void diagnosis_format(struct machine *m, const struct diagnosis_event *ev, const char *headline,
                       char *out, size_t out_size);
 
-/* Decodes a #PF error code, e.g. "0x7 (present, write, user)". */
+/* Decodes a #PF error code into words, e.g. "page not present, write, user
+ * mode" (the diagnosis and the debugger's `monitor fault` both show them). */
 void diagnosis_pf_error(uint32_t error_code, char *out, size_t out_size);
 
 #endif

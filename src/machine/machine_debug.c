@@ -18,6 +18,7 @@
 
 #include <faultsim/abi.h>
 
+#include "diagnosis.h"
 #include "exceptions.h"
 #include "io_guard.h"
 #include "machine_internal.h"
@@ -578,15 +579,11 @@ static void monitor_fault(struct machine *m, struct out *o) {
     say(o, "no page fault yet\n");
     return;
   }
-  uint32_t ec = f->error_code;
+  char decoded[96];
+  diagnosis_pf_error(f->error_code, decoded, sizeof decoded);
   say(o, "fault #%llu: address %#llx, rip %#llx (ring %d)\n", (unsigned long long)f->index,
       (unsigned long long)f->cr2, (unsigned long long)f->rip, f->cpl);
-  say(o, "error code %#x: %s, %s, %s mode%s%s\n", ec,
-      ec & FS_PF_P ? "protection violation" : "page not present",
-      ec & FS_PF_I   ? "instruction fetch"
-      : ec & FS_PF_W ? "write"
-                     : "read",
-      ec & FS_PF_U ? "user" : "supervisor", ec & FS_PF_RSVD ? ", reserved bit set" : "", "");
+  say(o, "error code %#x: %s\n", f->error_code, decoded);
   if (!f->decided) {
     say(o, "decision: not made yet (the handler reports it when it decides%s)\n",
         m->debug->fault_records ? "" : "; this kernel sends no trace records");

@@ -235,14 +235,12 @@ static bool try_deliver(struct machine *m, const struct event *ev, const struct 
 
 static void stop_with_event(struct machine *m, enum machine_stop kind, const char *headline,
                             const struct event *ev, uint64_t rip) {
-  char text[sizeof m->diagnosis];
   struct diagnosis_event d = {.have_vector = true,
                               .vector = ev->vector,
                               .have_error_code = ev->has_error_code,
                               .error_code = ev->error_code,
                               .rip = rip};
-  diagnosis_format(m, &d, headline, text, sizeof text);
-  machine_stop_with(m, kind, text);
+  machine_stop_diagnosed(m, kind, headline, &d);
 }
 
 static void deliver(struct machine *m, struct event ev, uint64_t fault_rip, int64_t rip_bias) {

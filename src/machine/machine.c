@@ -29,6 +29,13 @@ void machine_stop_with(struct machine *m, enum machine_stop kind, const char *di
   uc_emu_stop(m->uc);
 }
 
+void machine_stop_diagnosed(struct machine *m, enum machine_stop kind, const char *headline,
+                            const struct diagnosis_event *ev) {
+  char text[sizeof m->diagnosis];
+  diagnosis_format(m, ev, headline, text, sizeof text);
+  machine_stop_with(m, kind, text);
+}
+
 /* A page-table entry naming a frame outside RAM: real hardware would take a
  * machine check; we stop with a diagnosis.  Returning false ends emulation. */
 static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
@@ -39,13 +46,12 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
   const char *what = type == UC_MEM_FETCH_UNMAPPED   ? "fetch"
                      : type == UC_MEM_WRITE_UNMAPPED ? "write"
                                                      : "read";
-  char headline[160], text[sizeof m->diagnosis];
+  char headline[160];
   snprintf(headline, sizeof headline,
            "machine check: %s of %d bytes at physical %#llx, outside RAM (%llu MiB)", what, size,
            (unsigned long long)address, (unsigned long long)(m->ram.size >> 20));
   struct diagnosis_event ev = {.rip = reg_read(m, UC_X86_REG_RIP)};
-  diagnosis_format(m, &ev, headline, text, sizeof text);
-  machine_stop_with(m, STOP_ERROR, text);
+  machine_stop_diagnosed(m, STOP_ERROR, headline, &ev);
   return false;
 }
 
@@ -183,13 +189,6 @@ bool machine_halted_at_hlt(struct machine *m) {
          byte == 0xf4;
 }
 
-static void stop_now(struct machine *m, const char *headline, uint64_t rip) {
-  char text[sizeof m->diagnosis];
-  struct diagnosis_event ev = {.rip = rip};
-  diagnosis_format(m, &ev, headline, text, sizeof text);
-  machine_stop_with(m, STOP_ERROR, text);
-}
-
 uc_err machine_run_cpu(struct machine *m) {
   for (;;) {
     icount_forget_translations(&m->icount);
@@ -207,18 +206,18 @@ void machine_run(struct machine *m, struct machine_result *result) {
   memset(result, 0, sizeof *result);
   if (m->stop == STOP_NONE) {
     uc_err e = m->debug ? machine_debug_loop(m) : machine_run_cpu(m);
-    uint64_t rip = reg_read(m, UC_X86_REG_RIP);
     if (m->stop == STOP_NONE) {
+      char headline[128];
+      struct diagnosis_event ev = {.rip = reg_read(m, UC_X86_REG_RIP)};
       if (e != UC_ERR_OK) {
-        char headline[128];
         snprintf(headline, sizeof headline, "emulation error: %s", uc_strerror(e));
-        stop_now(m, headline, rip);
       } else if (machine_halted_at_hlt(m)) {
-        /* RIP is past the hlt: show the hlt itself. */
-        stop_now(m, "kernel halted without reporting an exit", rip - 1);
+        snprintf(headline, sizeof headline, "kernel halted without reporting an exit");
+        ev.rip--; /* RIP is past the hlt: show the hlt itself. */
       } else {
-        stop_now(m, "the CPU stopped without reporting an exit", rip);
+        snprintf(headline, sizeof headline, "the CPU stopped without reporting an exit");
       }
+      machine_stop_diagnosed(m, STOP_ERROR, headline, &ev);
     }
   }
   if (m->cfg.kernel_log)

@@ -91,6 +91,10 @@ int msr_write(uc_engine *uc, uint32_t msr, uint64_t value);
 
 /* Stops the CPU with an outcome and a diagnosis (first stop wins). */
 void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis);
+/* The same with the diagnosis formatted from an event (diagnosis.h). */
+struct diagnosis_event;
+void machine_stop_diagnosed(struct machine *m, enum machine_stop kind, const char *headline,
+                            const struct diagnosis_event *ev);
 
 /* The CPU stopped right after a `hlt` (RIP is past it): how the kernel
  * waits for the host. */

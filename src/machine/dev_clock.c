@@ -6,8 +6,8 @@
 
 uint32_t clock_in(struct machine *m, uint16_t port) {
   if (port == FS_PORT_CLOCK_LO) {
-    m->clock_latch = m->icount.count;
-    return (uint32_t)m->clock_latch;
+    m->run.clock_latch = m->icount.count;
+    return (uint32_t)m->run.clock_latch;
   }
-  return (uint32_t)(m->clock_latch >> 32);
+  return (uint32_t)(m->run.clock_latch >> 32);
 }

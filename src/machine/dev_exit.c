@@ -3,9 +3,9 @@
 #include "machine_internal.h"
 
 void exit_out(struct machine *m, uint32_t value) {
-  if (m->stop != STOP_NONE)
+  if (m->run.stop != STOP_NONE)
     return;
-  m->exit_value = value;
-  m->stop = STOP_EXIT;
+  m->run.exit_value = value;
+  m->run.stop = STOP_EXIT;
   uc_emu_stop(m->uc);
 }

@@ -15,6 +15,6 @@ void report_out(struct machine *m, uint32_t report_phys) {
     serial_note(m, "[machine] kernel report with a bad magic ignored\n");
     return;
   }
-  m->report = report;
-  m->have_report = true;
+  m->run.report = report;
+  m->run.have_report = true;
 }

@@ -31,8 +31,8 @@ static void log_append(struct machine *m, char c) {
 
 void serial_out(struct machine *m, uint16_t offset, uint8_t value) {
   if (offset == UART_LCR)
-    m->serial.divisor_latch = (value & LCR_DLAB) != 0;
-  else if (offset == UART_THR && !m->serial.divisor_latch)
+    m->run.serial_divisor_latch = (value & LCR_DLAB) != 0;
+  else if (offset == UART_THR && !m->run.serial_divisor_latch)
     log_append(m, (char)value);
 }
 

@@ -324,22 +324,22 @@ static uint64_t hash_registers(const struct cpu_context *c) {
 /* True when the machine should give up on an endless identical fault. */
 static bool livelocked(struct machine *m, uint32_t vector, uint64_t rip) {
   uint64_t cr2 = reg_read(m, UC_X86_REG_CR2), regs = hash_registers(&m->cpu);
-  if (m->last_delivery.vector == vector && m->last_delivery.rip == rip &&
-      m->last_delivery.cr2 == cr2 && m->last_delivery.regs_hash == regs) {
-    return ++m->last_delivery.repeats >= LIVELOCK_LIMIT;
+  if (m->run.last_delivery.vector == vector && m->run.last_delivery.rip == rip &&
+      m->run.last_delivery.cr2 == cr2 && m->run.last_delivery.regs_hash == regs) {
+    return ++m->run.last_delivery.repeats >= LIVELOCK_LIMIT;
   }
-  m->last_delivery.vector = vector;
-  m->last_delivery.rip = rip;
-  m->last_delivery.cr2 = cr2;
-  m->last_delivery.regs_hash = regs;
-  m->last_delivery.repeats = 0;
+  m->run.last_delivery.vector = vector;
+  m->run.last_delivery.rip = rip;
+  m->run.last_delivery.cr2 = cr2;
+  m->run.last_delivery.regs_hash = regs;
+  m->run.last_delivery.repeats = 0;
   return false;
 }
 
 void exceptions_on_intr(uc_engine *uc, uint32_t vector, void *opaque) {
   struct machine *m = opaque;
   (void)uc;
-  if (m->stop != STOP_NONE)
+  if (m->run.stop != STOP_NONE)
     return; /* already stopping: do not run a handler past the stop */
   if (cpu_context_save(&m->cpu) != UC_ERR_OK) {
     machine_stop_with(m, STOP_ERROR, "uc_context_save failed during exception delivery");

@@ -80,7 +80,7 @@ void io_guard_resolve(struct machine *m) {
   uint64_t block_end = site.block_start + site.block_size;
   if (site.insns_before > 0) {
     step(m, site.block_start, block_end, site.insns_before);
-    if (m->stop != STOP_NONE || reg_read(m, UC_X86_REG_RIP) != site.rip)
+    if (m->run.stop != STOP_NONE || reg_read(m, UC_X86_REG_RIP) != site.rip)
       return; /* something else happened first (a fault was delivered) */
     icount_exception_at(&m->icount, site.rip);
   }
@@ -89,7 +89,7 @@ void io_guard_resolve(struct machine *m) {
   io_operands(m, &site, &port, &size);
   if (bitmap_allows(m, port, size)) {
     step(m, site.rip, site.rip + site.length, 1);
-    if (m->stop == STOP_NONE)
+    if (m->run.stop == STOP_NONE)
       icount_exception_at(&m->icount, reg_read(m, UC_X86_REG_RIP));
     return;
   }

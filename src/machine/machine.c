@@ -22,9 +22,9 @@ int msr_write(uc_engine *uc, uint32_t msr, uint64_t value) {
 }
 
 void machine_stop_with(struct machine *m, enum machine_stop kind, const char *diagnosis) {
-  if (m->stop != STOP_NONE)
+  if (m->run.stop != STOP_NONE)
     return;
-  m->stop = kind;
+  m->run.stop = kind;
   snprintf(m->diagnosis, sizeof m->diagnosis, "%s", diagnosis);
   uc_emu_stop(m->uc);
 }
@@ -194,19 +194,19 @@ uc_err machine_run_cpu(struct machine *m) {
     icount_forget_translations(&m->icount);
     /* No timeout and no count: both are wall-clock or unreliable in 2.1.1. */
     uc_err e = uc_emu_start(m->uc, reg_read(m, UC_X86_REG_RIP), 0, 0, 0);
-    if (e != UC_ERR_OK || m->stop != STOP_NONE || !m->icount.stopped_at_io)
+    if (e != UC_ERR_OK || m->run.stop != STOP_NONE || !m->icount.stopped_at_io)
       return e;
     io_guard_resolve(m);
-    if (m->stop != STOP_NONE || (m->debug && machine_debug_stop_pending(m)))
+    if (m->run.stop != STOP_NONE || (m->debug && machine_debug_stop_pending(m)))
       return e;
   }
 }
 
 void machine_run(struct machine *m, struct machine_result *result) {
   memset(result, 0, sizeof *result);
-  if (m->stop == STOP_NONE) {
+  if (m->run.stop == STOP_NONE) {
     uc_err e = m->debug ? machine_debug_loop(m) : machine_run_cpu(m);
-    if (m->stop == STOP_NONE) {
+    if (m->run.stop == STOP_NONE) {
       char headline[128];
       struct diagnosis_event ev = {.rip = reg_read(m, UC_X86_REG_RIP)};
       if (e != UC_ERR_OK) {
@@ -223,13 +223,13 @@ void machine_run(struct machine *m, struct machine_result *result) {
   if (m->cfg.kernel_log)
     fflush(m->cfg.kernel_log);
   result->instructions = m->icount.count;
-  result->have_report = m->have_report;
-  if (m->have_report)
-    result->report = m->report;
-  switch (m->stop) {
+  result->have_report = m->run.have_report;
+  if (m->run.have_report)
+    result->report = m->run.report;
+  switch (m->run.stop) {
   case STOP_EXIT: {
-    uint32_t kind = FS_EXIT_KIND(m->exit_value);
-    result->code = (int)FS_EXIT_CODE(m->exit_value);
+    uint32_t kind = FS_EXIT_KIND(m->run.exit_value);
+    result->code = (int)FS_EXIT_CODE(m->run.exit_value);
     if (kind == FS_EXIT_NORMAL) {
       result->outcome = MACHINE_EXITED;
     } else if (kind == FS_EXIT_SIGNALED) {

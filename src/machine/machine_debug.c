@@ -162,7 +162,7 @@ static void on_watch_code(uc_engine *uc, uint64_t address, uint32_t size, void *
 
 void machine_debug_after_intr(struct machine *m, uint32_t vector) {
   struct machine_debug_state *d = m->debug;
-  if (vector != VEC_PF || m->stop != STOP_NONE || cpu_get_is_int(&m->cpu))
+  if (vector != VEC_PF || m->run.stop != STOP_NONE || cpu_get_is_int(&m->cpu))
     return;
   d->faults++;
   /* The frame is on the new stack: error code, then RIP and CS. */
@@ -375,7 +375,7 @@ static uc_err run_once(struct machine *m, bool step) {
     icount_forget_translations(&m->icount);
     e = uc_emu_start(m->uc, rip, 0, 0, 1);
     d->stepping = false;
-    if (e == UC_ERR_OK && m->stop == STOP_NONE && m->icount.stopped_at_io) {
+    if (e == UC_ERR_OK && m->run.stop == STOP_NONE && m->icount.stopped_at_io) {
       io_guard_resolve(m); /* the step is that one instruction */
       return e;
     }
@@ -384,7 +384,7 @@ static uc_err run_once(struct machine *m, bool step) {
     e = machine_run_cpu(m);
     d->skip_break_at = NO_ADDRESS;
   }
-  if (e == UC_ERR_OK && m->stop == STOP_NONE)
+  if (e == UC_ERR_OK && m->run.stop == STOP_NONE)
     settle_count(m);
   return e;
 }
@@ -394,14 +394,14 @@ uc_err machine_debug_loop(struct machine *m) {
   struct mdbg_stop start = {.reason = MDBG_START};
   enum mdbg_action action = report(m, &start);
   uc_err e = UC_ERR_OK;
-  while (m->stop == STOP_NONE) {
+  while (m->run.stop == STOP_NONE) {
     if (action == MDBG_KILL) {
       machine_stop_with(m, STOP_ERROR, "killed by the debugger");
       break;
     }
     bool step = action == MDBG_STEP_ONE && !d->detached;
     e = run_once(m, step);
-    if (e != UC_ERR_OK || m->stop != STOP_NONE)
+    if (e != UC_ERR_OK || m->run.stop != STOP_NONE)
       break;
     struct mdbg_stop stop = d->stop;
     if (!d->pending) {
@@ -412,11 +412,11 @@ uc_err machine_debug_loop(struct machine *m) {
     d->pending = false;
     action = report(m, &stop);
   }
-  if (m->stop != STOP_NONE) {
+  if (m->run.stop != STOP_NONE) {
     struct mdbg_stop end = {.reason = MDBG_EXITED, .end = MDBG_END_OTHER};
-    if (m->stop == STOP_EXIT) {
-      uint32_t kind = FS_EXIT_KIND(m->exit_value);
-      end.code = (int)FS_EXIT_CODE(m->exit_value);
+    if (m->run.stop == STOP_EXIT) {
+      uint32_t kind = FS_EXIT_KIND(m->run.exit_value);
+      end.code = (int)FS_EXIT_CODE(m->run.exit_value);
       end.end = kind == FS_EXIT_NORMAL     ? MDBG_END_EXITED
                 : kind == FS_EXIT_SIGNALED ? MDBG_END_SIGNALED
                                            : MDBG_END_OTHER;

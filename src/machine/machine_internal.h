@@ -43,7 +43,24 @@ enum machine_stop {
 struct serial_log {
   char *text; /* NUL-terminated tail of the log */
   size_t length;
-  bool divisor_latch; /* LCR.DLAB: writes to +0/+1 set the baud divisor */
+};
+
+/* The host-side state a run changes (besides the kernel log and the
+ * instruction count): one value, so that a snapshot saves and restores it
+ * in one assignment (snapshot.c). */
+struct machine_run_state {
+  enum machine_stop stop;
+  uint32_t exit_value;
+  uint64_t clock_latch;
+  bool have_report;
+  struct fs_kernel_report report;
+  bool unknown_port_noted;
+  bool serial_divisor_latch; /* UART LCR.DLAB: writes to +0/+1 set the baud divisor */
+  struct {
+    uint32_t vector;
+    uint64_t rip, cr2, regs_hash;
+    uint64_t repeats;
+  } last_delivery; /* the livelock detector (exceptions.c) */
 };
 
 struct machine {
@@ -56,23 +73,11 @@ struct machine {
   bool capstone_open;
   struct boot_layout boot;
 
-  enum machine_stop stop;
-  uint32_t exit_value;
+  struct machine_run_state run;
   char diagnosis[4096];
-
   struct serial_log serial;
-  uint64_t clock_latch;
-  bool have_report;
-  struct fs_kernel_report report;
-  bool unknown_port_noted;
   bool io_stepping;       /* the port-I/O guard is stepping: do not stop again */
   bool at_snapshot_point; /* the kernel wrote FS_PORT_SNAPSHOT (snapshot.c) */
-
-  struct {
-    uint32_t vector;
-    uint64_t rip, cr2, regs_hash;
-    uint64_t repeats;
-  } last_delivery;
 
   struct machine_debug_state *debug; /* NULL: no debugger (machine_debug.c) */
   struct profile *profile;           /* NULL unless cfg.profile_pf (profile.c) */

@@ -31,9 +31,9 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
     snapshot_out(m);
     break;
   default:
-    if (!m->unknown_port_noted && m->cfg.log_level >= FS_LOG_DEBUG)
+    if (!m->run.unknown_port_noted && m->cfg.log_level >= FS_LOG_DEBUG)
       serial_note(m, "[machine] write to an unknown I/O port ignored\n");
-    m->unknown_port_noted = true;
+    m->run.unknown_port_noted = true;
     break;
   }
 }

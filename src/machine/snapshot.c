@@ -43,16 +43,9 @@ struct machine_snapshot {
   uc_context *cpu;
   int memfd;
   /* host-side state at the snapshot */
-  enum machine_stop stop;
-  uint32_t exit_value;
+  struct machine_run_state run;
   char *serial_text;
   size_t serial_length;
-  bool divisor_latch;
-  uint64_t clock_latch;
-  bool have_report;
-  struct fs_kernel_report report;
-  bool unknown_port_noted;
-  __typeof__(((struct machine *)0)->last_delivery) last_delivery;
   uint64_t icount;
 };
 
@@ -64,13 +57,14 @@ void snapshot_out(struct machine *m) {
 int machine_run_to_snapshot_point(struct machine *m, struct machine_result *result) {
   uc_err e = UC_ERR_OK;
   m->at_snapshot_point = false;
-  if (m->stop == STOP_NONE)
+  if (m->run.stop == STOP_NONE)
     e = machine_run_cpu(m);
-  if (m->stop == STOP_NONE && e == UC_ERR_OK && m->at_snapshot_point && machine_halted_at_hlt(m)) {
+  if (m->run.stop == STOP_NONE && e == UC_ERR_OK && m->at_snapshot_point &&
+      machine_halted_at_hlt(m)) {
     memset(result, 0, sizeof *result);
     return 0;
   }
-  if (m->stop == STOP_NONE)
+  if (m->run.stop == STOP_NONE)
     machine_stop_with(m, STOP_ERROR,
                       e != UC_ERR_OK ? "emulation error before the snapshot point"
                                      : "the kernel stopped before its snapshot point (was "
@@ -104,7 +98,7 @@ fail:
 }
 
 struct machine_snapshot *machine_snapshot_take(struct machine *m, char *err, size_t err_size) {
-  if (!m->at_snapshot_point || m->stop != STOP_NONE || m->debug) {
+  if (!m->at_snapshot_point || m->run.stop != STOP_NONE || m->debug) {
     snprintf(err, err_size, "the machine is not stopped at its snapshot point");
     return NULL;
   }
@@ -130,14 +124,7 @@ struct machine_snapshot *machine_snapshot_take(struct machine *m, char *err, siz
     snprintf(err, err_size, "cannot keep a copy of guest RAM (memfd): %m");
     goto fail;
   }
-  s->stop = m->stop;
-  s->exit_value = m->exit_value;
-  s->divisor_latch = m->serial.divisor_latch;
-  s->clock_latch = m->clock_latch;
-  s->have_report = m->have_report;
-  s->report = m->report;
-  s->unknown_port_noted = m->unknown_port_noted;
-  s->last_delivery = m->last_delivery;
+  s->run = m->run;
   s->icount = m->icount.count;
   return s;
 fail:
@@ -153,18 +140,11 @@ int machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s
   if (uc_context_restore(m->uc, s->cpu) != UC_ERR_OK)
     return -1;
   uc_ctl_flush_tlb(m->uc);
-  m->stop = s->stop;
-  m->exit_value = s->exit_value;
+  m->run = s->run;
   m->diagnosis[0] = '\0';
   memcpy(m->serial.text, s->serial_text, s->serial_length + 1);
   m->serial.length = s->serial_length;
-  m->serial.divisor_latch = s->divisor_latch;
-  m->clock_latch = s->clock_latch;
-  m->have_report = s->have_report;
-  m->report = s->report;
-  m->unknown_port_noted = s->unknown_port_noted;
   m->io_stepping = false;
-  m->last_delivery = s->last_delivery;
   m->icount.count = s->icount;
   m->icount.current = NULL; /* the next block sets it */
   m->icount.stopped_at_io = false;

@@ -17,7 +17,7 @@
 
 void syscall_on_insn(uc_engine *uc, void *opaque) {
   struct machine *m = opaque;
-  if (m->stop != STOP_NONE)
+  if (m->run.stop != STOP_NONE)
     return;
   uint64_t rip = 0, rflags = 0;
   uc_reg_read(uc, UC_X86_REG_RIP, &rip); /* the syscall itself: synced before the hook */

@@ -129,8 +129,8 @@ HOT bool same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
   return true;
 }
 
-/* The block's bytes are at most two pages apart (QEMU never lets a block
- * span more), found by two lookups. */
+/* The block's bytes lie in at most two pages (QEMU never lets a block span
+ * more): the head from the first byte's frame, the rest from the last's. */
 HOT bool block_matches(const struct icount *ic, const struct icount_block *b, uint64_t first,
                        uint64_t last) {
   if (b->paddr_first != first || b->paddr_last != last)

@@ -47,7 +47,8 @@ void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct
 
 /* Only the physical address of vaddr (true when it is mapped, inside RAM):
  * what page_walk finds, without the rights and the reason for a failure it
- * records for diagnosis.  The instruction counter calls it on every block. */
+ * records for diagnosis.  The instruction counter calls it on every miss of
+ * its translation cache, the guest-virtual copies on every page. */
 bool page_translate(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, uint64_t *phys);
 
 /* Supervisor reads of guest-virtual memory, page by page, up to the first

@@ -43,7 +43,7 @@ static uint32_t load_u32(const uint8_t *p) {
 
 int cpu_layout_calibrate(const uint8_t *blob, size_t size, const struct cpu_probe *probe,
                          struct cpu_layout *out, char *err, size_t err_size) {
-  struct cpu_layout l = {.context_size = size};
+  struct cpu_layout l = {0};
   size_t rax = 0, fs_base = 0, dr0 = 0;
   if (size != CPU_EXPECTED_CONTEXT_SIZE)
     FAIL("uc_context_size is %zu, expected %u: not the Unicorn 2.1.1 we were built for", size,
@@ -170,10 +170,6 @@ void cpu_context_close(struct cpu_context *c) {
 
 int cpu_get_cpl(const struct cpu_context *c) {
   return (int)(load_u32(c->blob + c->layout.hflags) & HFLAG_CPL_MASK);
-}
-
-uint32_t cpu_get_hflags(const struct cpu_context *c) {
-  return load_u32(c->blob + c->layout.hflags);
 }
 
 void cpu_set_cpl(struct cpu_context *c, int cpl) {

@@ -29,7 +29,6 @@ enum { SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5 };
 
 /* Offsets of fields, relative to the start of the blob. */
 struct cpu_layout {
-  size_t context_size;
   size_t env;
   size_t regs; /* regs[16], RAX first */
   size_t eip;
@@ -90,7 +89,6 @@ static inline uc_err cpu_context_restore(struct cpu_context *c) {
  * any change). */
 int cpu_get_cpl(const struct cpu_context *c);
 void cpu_set_cpl(struct cpu_context *c, int cpl);
-uint32_t cpu_get_hflags(const struct cpu_context *c);
 void cpu_get_seg(const struct cpu_context *c, int index, struct seg_cache *out);
 void cpu_set_seg(struct cpu_context *c, int index, const struct seg_cache *cache);
 uint32_t cpu_get_error_code(const struct cpu_context *c);

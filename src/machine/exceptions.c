@@ -361,8 +361,10 @@ void exceptions_on_intr(uc_engine *uc, uint32_t vector, void *opaque) {
     ev.has_error_code = vector_has_error_code(vector, false);
     ev.error_code = ev.has_error_code ? cpu_get_error_code(&m->cpu) : 0;
     if (livelocked(m, vector, rip)) {
-      stop_with_event(m, STOP_ERROR, "livelock: the same exception repeated 1000000 times", &ev,
-                      rip);
+      char headline[80];
+      snprintf(headline, sizeof headline, "livelock: the same exception repeated %u times",
+               LIVELOCK_LIMIT);
+      stop_with_event(m, STOP_ERROR, headline, &ev, rip);
       return;
     }
   }

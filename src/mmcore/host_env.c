@@ -78,18 +78,20 @@ void host_frames_fail_every(uint64_t k) {
   pool.every_base = pool.allocs;
 }
 
+/* A page-aligned address of a frame of the pool. */
+static bool in_pool(paddr_t pa) {
+  return pa >= HOST_FRAME_BASE && !(pa & (PAGE_SIZE - 1)) &&
+         (pa - HOST_FRAME_BASE) / PAGE_SIZE < pool.total;
+}
+
 static size_t index_of(paddr_t pa) {
-  if (pa < HOST_FRAME_BASE || (pa & (PAGE_SIZE - 1)) ||
-      (pa - HOST_FRAME_BASE) / PAGE_SIZE >= pool.total)
+  if (!in_pool(pa))
     host_die("address outside the frame pool", pa);
   return (size_t)((pa - HOST_FRAME_BASE) / PAGE_SIZE);
 }
 
 bool host_frame_valid(paddr_t pa) {
-  if (pa < HOST_FRAME_BASE || (pa & (PAGE_SIZE - 1)) ||
-      (pa - HOST_FRAME_BASE) / PAGE_SIZE >= pool.total)
-    return false;
-  return pool.refs[(pa - HOST_FRAME_BASE) / PAGE_SIZE] > 0;
+  return in_pool(pa) && pool.refs[index_of(pa)] > 0;
 }
 
 paddr_t frame_alloc(void) {

@@ -259,6 +259,17 @@ size_t machine_read_guest_virt(struct machine *m, uint64_t va, void *buf, size_t
   return guest_virt_read_prefix(&m->ram, reg_read(m, UC_X86_REG_CR3), va, buf, len);
 }
 
+uint64_t machine_initramfs_phys(const struct machine *m) {
+  return m->boot.initramfs_phys;
+}
+
+int machine_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len) {
+  if (pa > m->ram.size || len > m->ram.size - pa)
+    return -1;
+  memcpy(m->ram.base + pa, buf, len);
+  return 0;
+}
+
 const char *machine_kernel_log(const struct machine *m) {
   return m->serial.text ? m->serial.text : "";
 }

@@ -87,6 +87,13 @@ void machine_destroy(struct machine *m);
  * to disassemble the faulting instruction. */
 size_t machine_read_guest_virt(struct machine *m, uint64_t va, void *buf, size_t len);
 
+/* Where the host's initramfs lies in guest physical memory, and a write of
+ * len bytes at physical address pa (0, or -1 outside RAM): the way to change
+ * an input file in place before the guest reads it (e.g. after a snapshot
+ * restore). */
+uint64_t machine_initramfs_phys(const struct machine *m);
+int machine_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len);
+
 /* ---- Snapshot and reset (snapshot.c), for running many programs from one
  * boot.  Boot with FS_BOOT_SNAPSHOT in boot_flags, run to the kernel's
  * snapshot point, take the snapshot once, then for every program: restore,
@@ -108,11 +115,5 @@ int machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s
 
 /* Frees a snapshot; call before machine_destroy. */
 void machine_snapshot_free(struct machine *m, struct machine_snapshot *s);
-
-/* Where the host's initramfs lies in guest physical memory, and a write of
- * len bytes at physical address pa (0, or -1 outside RAM): the way to change
- * an input file in place before the guest reads it. */
-uint64_t machine_initramfs_phys(const struct machine *m);
-int machine_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len);
 
 #endif /* FAULTSIM_MACHINE_H */

@@ -164,14 +164,3 @@ void machine_snapshot_free(struct machine *m, struct machine_snapshot *s) {
   free(s->serial_text);
   free(s);
 }
-
-uint64_t machine_initramfs_phys(const struct machine *m) {
-  return m->boot.initramfs_phys;
-}
-
-int machine_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len) {
-  if (pa > m->ram.size || len > m->ram.size - pa)
-    return -1;
-  memcpy(m->ram.base + pa, buf, len);
-  return 0;
-}

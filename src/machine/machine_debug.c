@@ -602,38 +602,39 @@ static void monitor_pt(struct machine *m, struct out *o, uint64_t vaddr) {
   uint64_t cr3 = reg_read(m, UC_X86_REG_CR3);
   static const char *const names[] = {"", "PTE", "PDE", "PDPTE", "PML4E"};
   say(o, "page walk for %#llx, CR3 %#llx\n", (unsigned long long)vaddr, (unsigned long long)cr3);
-  if (!vaddr_is_canonical(vaddr)) {
+  struct walk_result w;
+  page_walk(&m->ram, cr3, vaddr, &w);
+  if (w.status == WALK_NONCANONICAL) {
     say(o, "not canonical\n");
     return;
   }
-  uint64_t table = cr3 & PTE_ADDR;
-  for (int level = 4; level >= 1; level--) {
+  /* The walk stopped at a table outside RAM, rather than at a frame. */
+  bool lost_table = w.status == WALK_OUTSIDE_RAM && w.page_size == 0;
+  for (int level = 4; level >= w.level; level--) {
+    if (level == w.level && lost_table) {
+      say(o, "%-6s table at %#llx is outside RAM\n", names[level],
+          (unsigned long long)w.table[level]);
+      return;
+    }
     unsigned index = (unsigned)((vaddr >> (12 + 9 * (level - 1))) & 511);
-    uint64_t at = table + index * 8ULL, entry = 0;
-    if (at + 8 > m->ram.size) {
-      say(o, "%-6s table at %#llx is outside RAM\n", names[level], (unsigned long long)table);
-      return;
-    }
-    memcpy(&entry, m->ram.base + at, 8);
+    uint64_t entry = w.entry[level];
     say(o, "%-6s [%3u] at %#llx = %#018llx %s%s%s%s%s%s%s\n", names[level], index,
-        (unsigned long long)at, (unsigned long long)entry, entry & PTE_P ? "P" : "-",
-        entry & PTE_W ? " W" : " -", entry & PTE_U ? " U" : " -", entry & PTE_A ? " A" : "",
-        entry & PTE_D ? " D" : "", entry & PTE_PS && level > 1 ? " PS" : "",
-        entry & PTE_NX ? " NX" : "");
-    if (!(entry & PTE_P)) {
-      say(o, "not present at this level\n");
-      return;
-    }
-    if (level > 1 && (entry & PTE_PS)) {
-      uint64_t size = 1ULL << (12 + 9 * (level - 1));
-      say(o, "-> physical %#llx (%s page)\n",
-          (unsigned long long)((entry & PTE_ADDR & ~(size - 1)) | (vaddr & (size - 1))),
-          level == 2 ? "2 MiB" : "1 GiB");
-      return;
-    }
-    table = entry & PTE_ADDR;
+        (unsigned long long)(w.table[level] + index * 8ULL), (unsigned long long)entry,
+        entry & PTE_P ? "P" : "-", entry & PTE_W ? " W" : " -", entry & PTE_U ? " U" : " -",
+        entry & PTE_A ? " A" : "", entry & PTE_D ? " D" : "",
+        entry & PTE_PS && level > 1 ? " PS" : "", entry & PTE_NX ? " NX" : "");
   }
-  say(o, "-> physical %#llx\n", (unsigned long long)(table | (vaddr & 0xfff)));
+  if (w.status == WALK_NOT_PRESENT) {
+    say(o, "not present at this level\n");
+  } else if (w.status == WALK_RESERVED) {
+    say(o, "PS is reserved in a PML4 entry: a #PF with RSVD set\n");
+  } else {
+    say(o, "-> physical %#llx%s%s\n", (unsigned long long)w.phys,
+        w.page_size == (1ULL << 30)   ? " (1 GiB page)"
+        : w.page_size == (1ULL << 21) ? " (2 MiB page)"
+                                      : "",
+        w.status == WALK_OUTSIDE_RAM ? ", outside RAM" : "");
+  }
 }
 
 static void monitor_trace(struct machine *m, struct out *o, uint64_t n) {

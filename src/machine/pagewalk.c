@@ -25,10 +25,12 @@ void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct
     unsigned shift = 12 + 9 * (unsigned)(level - 1);
     uint64_t entry;
     out->level = level;
+    out->table[level] = table;
     if (!read_entry(ram, table, (unsigned)((vaddr >> shift) & 511), &entry)) {
       out->status = WALK_OUTSIDE_RAM;
       return;
     }
+    out->entry[level] = entry;
     if (!(entry & PTE_P)) {
       out->status = WALK_NOT_PRESENT;
       return;

@@ -41,6 +41,11 @@ struct walk_result {
   bool user;          /* U/S set at every level */
   bool writable;      /* R/W set at every level */
   bool nx;            /* XD set at some level (meaningful only with EFER.NXE) */
+  /* What the walk read, by level from 4 down to `level`, to show it (the
+   * debugger's `monitor pt`): each table's physical address, and its entry
+   * unless the table lies outside RAM. */
+  uint64_t table[5];
+  uint64_t entry[5];
 };
 
 void page_walk(const struct guest_ram *ram, uint64_t cr3, uint64_t vaddr, struct walk_result *out);

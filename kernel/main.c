@@ -10,6 +10,7 @@
 #include <kernel/exec.h>
 #include <kernel/fault_stats.h>
 #include <kernel/gdt.h>
+#include <kernel/kaddr.h>
 #include <kernel/log.h>
 #include <kernel/paging.h>
 #include <kernel/pmm.h>
@@ -23,26 +24,17 @@
 #include <kernel/trap.h>
 #include <kernel/vfs.h>
 
-#define MAX_STRINGS 256
-
 _Noreturn void kmain(uint64_t boot_info_phys);
 
-static const char *arg_ptrs[MAX_STRINGS + 1];
+static const char *arg_ptrs[EXEC_MAX_STRINGS + 1];
 static struct fs_kernel_report report;
-
-static inline void *phys_to_virt(uint64_t pa) {
-  return (void *)(uintptr_t)(FS_DIRECT_MAP + pa);
-}
-static inline uint64_t image_phys(const void *p) {
-  return (uint64_t)(uintptr_t)p - FS_KERNEL_VMA;
-}
 
 /* argv then envp: argc + envc NUL-terminated strings in [args, args+size). */
 static void parse_args(const struct fs_boot_info *bi) {
   uint64_t size = bi->args_size < FS_BOOT_ARGS_MAX ? bi->args_size : FS_BOOT_ARGS_MAX;
   uint64_t n = (uint64_t)bi->argc + bi->envc;
-  if (n > MAX_STRINGS)
-    kpanic("boot: %lu argument strings, at most %d supported", n, MAX_STRINGS);
+  if (n > EXEC_MAX_STRINGS)
+    kpanic("boot: %lu argument strings, at most %d supported", n, EXEC_MAX_STRINGS);
   const char *s = phys_to_virt(bi->args_phys), *end = s + size;
   for (uint64_t i = 0; i < n; i++) {
     size_t len = strnlen(s, (size_t)(end - s));

@@ -9,6 +9,7 @@
 #include <kernel/log.h>
 #include <kernel/procfs.h>
 #include <kernel/vfs.h>
+#include <kernel/vm_fault.h>
 
 static size_t append(char *buf, size_t cap, size_t at, const char *prefix, const char *name,
                      uint64_t value) {
@@ -19,14 +20,14 @@ static size_t append(char *buf, size_t cap, size_t at, const char *prefix, const
 }
 
 static size_t render_faultstat(char *buf, size_t cap) {
-  static const char *const type_names[] = FS_REGION_TYPE_NAMES;
   const struct fs_fault_stats *s = &fault_stats;
   size_t at = 0;
 #define FAULTSTAT_LINE(name) at = append(buf, cap, at, "", #name, s->name);
   FS_FAULT_STATS_SCALARS(FAULTSTAT_LINE)
 #undef FAULTSTAT_LINE
   for (int t = FS_REGION_NONE + 1; t < FS_REGION_TYPE_COUNT; t++)
-    at = append(buf, cap, at, "lazy_", type_names[t], s->lazy_by_type[t]);
+    at = append(buf, cap, at, "lazy_", vm_region_type_name((enum fs_region_type)t),
+                s->lazy_by_type[t]);
   return at < cap ? at : cap - 1; /* ksnprintf keeps the last byte for NUL */
 }
 

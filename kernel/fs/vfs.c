@@ -9,6 +9,7 @@
 #include <string.h>
 #include <faultsim/abi.h>
 #include <kernel/errno.h>
+#include <kernel/kaddr.h>
 #include <kernel/kheap.h>
 #include <kernel/log.h>
 #include <kernel/vfs.h>
@@ -27,10 +28,6 @@ static struct vfs_node *nodes; /* in archive order (dirs added after) */
 static struct vfs_node *nodes_tail;
 static size_t node_count;
 static uint32_t max_ino; /* highest inode number handed out so far */
-
-size_t vfs_file_count(void) {
-  return node_count;
-}
 
 int vfs_normalize(const char *path, char *out) {
   size_t len = 0;
@@ -152,7 +149,7 @@ static void add_implied_dirs(void) {
 }
 
 void vfs_init(paddr_t archive_phys, uint64_t archive_size) {
-  const uint8_t *a = (const uint8_t *)(uintptr_t)(FS_DIRECT_MAP + archive_phys);
+  const uint8_t *a = phys_to_virt(archive_phys);
   uint64_t off = 0;
   unsigned members = 0;
   bool trailer = false;

@@ -2,21 +2,17 @@
  * the physical address we `out`, performs the write, and fills in .result
  * before the instruction completes.  Kernel statics live in the image, whose
  * physical address is its virtual address minus FS_KERNEL_VMA. */
-#include <string.h>
 #include <faultsim/abi.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/hostio.h>
+#include <kernel/kaddr.h>
 #include <kernel/uaccess.h>
 
 #define BOUNCE_SIZE 4096
 
 static uint8_t bounce[BOUNCE_SIZE] __attribute__((aligned(4096)));
 static struct fs_hostio req __attribute__((aligned(64)));
-
-static uint64_t image_phys(const void *p) {
-  return (uint64_t)(uintptr_t)p - FS_KERNEL_VMA;
-}
 
 static int64_t send(uint32_t fd, uint32_t len) {
   req.fd = fd;
@@ -28,13 +24,13 @@ static int64_t send(uint32_t fd, uint32_t len) {
   return req.result;
 }
 
-static int64_t write_chunks(uint32_t fd, const void *kbuf, uint64_t ubuf, uint64_t n) {
+int64_t hostio_write_user(uint32_t fd, uint64_t ubuf, uint64_t n) {
+  if (!user_range_ok(ubuf, n))
+    return -EFAULT;
   uint64_t done = 0;
   while (done < n) {
     uint32_t chunk = n - done < BOUNCE_SIZE ? (uint32_t)(n - done) : BOUNCE_SIZE;
-    if (kbuf)
-      memcpy(bounce, (const uint8_t *)kbuf + done, chunk);
-    else if (copy_from_user(bounce, ubuf + done, chunk) != 0)
+    if (copy_from_user(bounce, ubuf + done, chunk) != 0)
       return done ? (int64_t)done : -EFAULT;
     int64_t r = send(fd, chunk);
     if (r < 0)
@@ -46,14 +42,4 @@ static int64_t write_chunks(uint32_t fd, const void *kbuf, uint64_t ubuf, uint64
       break;
   }
   return (int64_t)done;
-}
-
-int64_t hostio_write_user(uint32_t fd, uint64_t ubuf, uint64_t n) {
-  if (!user_range_ok(ubuf, n))
-    return -EFAULT;
-  return write_chunks(fd, NULL, ubuf, n);
-}
-
-int64_t hostio_write(uint32_t fd, const void *buf, uint64_t n) {
-  return write_chunks(fd, buf, 0, n);
 }

@@ -51,14 +51,6 @@ int memcmp(const void *a, const void *b, size_t n) {
   return 0;
 }
 
-void *memchr(const void *s, int c, size_t n) {
-  const unsigned char *p = s;
-  for (size_t i = 0; i < n; i++)
-    if (p[i] == (unsigned char)c)
-      return (void *)(p + i);
-  return NULL;
-}
-
 size_t strlen(const char *s) {
   size_t n = 0;
   while (s[n])
@@ -81,25 +73,6 @@ int strcmp(const char *a, const char *b) {
   return (unsigned char)*a - (unsigned char)*b;
 }
 
-int strncmp(const char *a, const char *b, size_t n) {
-  for (; n; n--, a++, b++) {
-    if (*a != *b)
-      return (unsigned char)*a - (unsigned char)*b;
-    if (!*a)
-      return 0;
-  }
-  return 0;
-}
-
-char *strchr(const char *s, int c) {
-  for (;; s++) {
-    if (*s == (char)c)
-      return (char *)s;
-    if (!*s)
-      return NULL;
-  }
-}
-
 char *strrchr(const char *s, int c) {
   const char *last = NULL;
   for (;; s++) {
@@ -108,22 +81,6 @@ char *strrchr(const char *s, int c) {
     if (!*s)
       return (char *)last;
   }
-}
-
-char *strcpy(char *restrict dst, const char *restrict src) {
-  char *d = dst;
-  while ((*d++ = *src++))
-    ;
-  return dst;
-}
-
-char *strncpy(char *restrict dst, const char *restrict src, size_t n) {
-  size_t i = 0;
-  for (; i < n && src[i]; i++)
-    dst[i] = src[i];
-  for (; i < n; i++)
-    dst[i] = 0;
-  return dst;
 }
 
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t size) {

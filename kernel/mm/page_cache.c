@@ -19,8 +19,10 @@ struct page_cache_entry {
 };
 
 static struct page_cache_entry *buckets[PAGE_CACHE_BUCKETS];
-static struct vm_node_pool entry_pool;
-static bool pool_ready;
+/* What vm_node_pool_init would set up, as a static initializer: no
+ * first-use check on the fill path. */
+_Static_assert(sizeof(struct page_cache_entry) % 8 == 0, "node pool sizes are multiples of 8");
+static struct vm_node_pool entry_pool = {.node_size = sizeof(struct page_cache_entry)};
 static struct vm_lock cache_lock;
 static struct page_cache_stats stats;
 
@@ -40,10 +42,6 @@ static struct page_cache_entry *lookup(const struct vfs_file *f, uint64_t page_o
 }
 
 static int fill_and_insert(const struct vfs_file *f, uint64_t page_offset, paddr_t *frame) {
-  if (!pool_ready) {
-    vm_node_pool_init(&entry_pool, sizeof(struct page_cache_entry));
-    pool_ready = true;
-  }
   paddr_t pa = frame_alloc();
   if (!pa)
     return -ENOMEM;
@@ -125,8 +123,7 @@ void page_cache_drop_file(const struct vfs_file *f) {
 void page_cache_clear(void) {
   vm_lock_acquire(&cache_lock);
   drop_matching(NULL);
-  if (pool_ready)
-    vm_node_pool_release(&entry_pool);
+  vm_node_pool_release(&entry_pool);
   vm_lock_release(&cache_lock);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <faultsim/abi.h>
 #include <kernel/cpu.h>
+#include <kernel/kaddr.h>
 #include <kernel/log.h>
 #include <kernel/pmm.h>
 
@@ -33,7 +34,7 @@ static bool inject_armed;
 static uint64_t inject_seq, inject_nth, inject_every;
 
 void *frame_ptr(paddr_t pa) {
-  return (void *)(uintptr_t)(FS_DIRECT_MAP + pa);
+  return phys_to_virt(pa);
 }
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) {
@@ -44,8 +45,8 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen) {
  * and argument pages, the kernel image or the initramfs even if the map
  * wrongly calls them usable. */
 static bool frame_forbidden(const struct fs_boot_info *bi, paddr_t pa) {
-  uint64_t kstart = (uint64_t)(uintptr_t)__kernel_start - FS_KERNEL_VMA;
-  uint64_t kend = (uint64_t)(uintptr_t)__kernel_end - FS_KERNEL_VMA;
+  uint64_t kstart = image_phys(__kernel_start);
+  uint64_t kend = image_phys(__kernel_end);
   return pa < FS_BOOT_ARGS_PHYS + FS_BOOT_ARGS_MAX ||
          overlaps(pa, PAGE_SIZE, kstart, kend - kstart) ||
          overlaps(pa, PAGE_SIZE, bi->initramfs_phys, bi->initramfs_size);
@@ -191,13 +192,6 @@ void frame_put(paddr_t pa) {
 
 unsigned frame_refcount(paddr_t pa) {
   return *ref_of(pa, "frame_refcount");
-}
-
-paddr_t pmm_alloc_page(void) {
-  return frame_alloc();
-}
-void pmm_free_page(paddr_t pa) {
-  frame_put(pa);
 }
 
 paddr_t pmm_alloc_zeroed(void) {

@@ -108,10 +108,9 @@ static void split_at_ends(struct vm_space *vs, uint64_t lo, uint64_t hi, struct 
     vm_region_split(&vs->regions, r, hi, use_spare(sp));
 }
 
-static void note_hole(struct vm_space *vs, uint64_t lo, uint64_t hi) {
-  (void)lo;
-  (void)hi;
-  /* A hole may open above the cursor: the next search starts at the top. */
+/* Unmapping may open a hole above the cursor: the next search starts at the
+ * top again. */
+static void reset_mmap_cursor(struct vm_space *vs) {
   vs->mmap_cursor = vs->mmap_base;
   vs->mmap_hole_above = 0;
 }
@@ -129,7 +128,7 @@ static void unmap_range_locked(struct vm_space *vs, uint64_t lo, uint64_t hi) {
     }
     r = next;
   }
-  note_hole(vs, lo, hi);
+  reset_mmap_cursor(vs);
 }
 
 static bool range_ok(uint64_t addr, uint64_t len) {
@@ -235,10 +234,10 @@ static bool range_free(struct vm_space *vs, uint64_t lo, uint64_t len) {
  * to the gap (*skipped_out: the largest hole passed) once the mapping exists,
  * so a mapping that then fails leaves the gap findable. */
 static bool find_gap(struct vm_space *vs, uint64_t len, uint64_t *out, uint64_t *skipped_out) {
-  if (vs->mmap_cursor == 0 || vs->mmap_cursor > vs->mmap_base || len <= vs->mmap_hole_above) {
-    vs->mmap_cursor = vs->mmap_base;
-    vs->mmap_hole_above = 0;
-  }
+  /* A hole above the cursor might fit: search from the top.  (The cursor
+   * itself is never 0 or above mmap_base: whoever sets the base resets it.) */
+  if (len <= vs->mmap_hole_above)
+    reset_mmap_cursor(vs);
   uint64_t floor = vs->mmap_floor > VM_USER_MIN ? vs->mmap_floor : VM_USER_MIN;
   uint64_t hi = vs->mmap_cursor;
   uint64_t skipped = vs->mmap_hole_above;
@@ -428,15 +427,22 @@ uint64_t vm_brk(struct vm_space *vs, uint64_t new_brk) {
 }
 
 /* ---- exec layout ------------------------------------------------------------- */
+/* Returns err, telling the caller why when it asked. */
+static int layout_fail(const char **why_out, int err, const char *why) {
+  if (why_out)
+    *why_out = why;
+  return err;
+}
+
 static int add_segment(struct vm_space *vs, const struct vfs_file *file,
-                       const struct vm_exec_segment *seg) {
+                       const struct vm_exec_segment *seg, const char **why) {
   if (seg->filesz > seg->memsz || !seg->memsz || seg->vaddr < VM_USER_MIN ||
       seg->vaddr + seg->memsz < seg->vaddr || seg->vaddr + seg->memsz > FS_USER_TOP ||
       (seg->vaddr & (PAGE_SIZE - 1)) != (seg->file_offset & (PAGE_SIZE - 1)))
-    return -EINVAL;
+    return layout_fail(why, -EINVAL, "malformed segment");
   if (seg->filesz && (!file || seg->file_offset + seg->filesz < seg->file_offset ||
                       seg->file_offset + seg->filesz > vfs_file_size(file)))
-    return -EINVAL;
+    return layout_fail(why, -EINVAL, "segment outside the file");
   unsigned prot = seg->prot & PROT_MASK;
   uint64_t start = PAGE_ROUND_DOWN(seg->vaddr);
   uint64_t file_end = PAGE_ROUND_UP(seg->vaddr + seg->filesz);
@@ -451,13 +457,17 @@ static int add_segment(struct vm_space *vs, const struct vfs_file *file,
   }
   if (!err && mem_end > start)
     err = add_region_locked(vs, VM_REGION_BSS, start, mem_end, prot, VM_LAZY, NULL, 0, 0, NULL);
-  return err == -EEXIST ? -EINVAL : err;
+  /* Regions are page-granular: segments that merely share a page collide
+   * here as well as overlapping ones. */
+  if (err == -EEXIST)
+    return layout_fail(why, -EINVAL, "segments overlap or share a page");
+  return err;
 }
 
-static int layout_locked(struct vm_space *vs, const struct vm_exec_image *img) {
+static int layout_locked(struct vm_space *vs, const struct vm_exec_image *img, const char **why) {
   uint64_t image_end = 0;
   for (size_t i = 0; i < img->segment_count; i++) {
-    int err = add_segment(vs, img->file, &img->segments[i]);
+    int err = add_segment(vs, img->file, &img->segments[i], why);
     if (err)
       return err;
     uint64_t end = PAGE_ROUND_UP(img->segments[i].vaddr + img->segments[i].memsz);
@@ -467,19 +477,20 @@ static int layout_locked(struct vm_space *vs, const struct vm_exec_image *img) {
   uint64_t stack_max = img->stack_max ? PAGE_ROUND_UP(img->stack_max) : VM_STACK_MAX_DEFAULT;
   uint64_t guard = img->stack_guard_pages * PAGE_SIZE;
   if (img->stack_guard_pages > (1ULL << 30) || stack_max > (1ULL << 40))
-    return -EINVAL;
+    return layout_fail(why, -EINVAL, "stack or stack guard too large");
   vs->stack_top = VM_STACK_TOP;
   vs->stack_bottom = VM_STACK_TOP - stack_max;
   uint64_t stack_guard_lo = vs->stack_bottom - guard;
-  vs->mmap_base = stack_guard_lo - VM_MMAP_GUARD_SIZE;
+  /* The cursor moves with the base, so it never lies above it. */
+  vs->mmap_base = vs->mmap_cursor = stack_guard_lo - VM_MMAP_GUARD_SIZE;
+  vs->mmap_hole_above = 0;
 
   vs->brk_start = vs->brk_current = image_end ? image_end : VM_USER_MIN;
   vs->brk_limit = vs->brk_start + VM_HEAP_MAX_SIZE;
   if (vs->brk_limit + VM_HEAP_GUARD_SIZE > vs->mmap_base)
-    return -EINVAL;
+    return layout_fail(why, -EINVAL,
+                       "segments too high: no room above them for the heap and the mmap area");
   vs->mmap_floor = vs->brk_limit + VM_HEAP_GUARD_SIZE;
-  vs->mmap_cursor = vs->mmap_base;
-  vs->mmap_hole_above = 0;
 
   int err = add_region_locked(vs, VM_REGION_STACK, vs->stack_bottom, VM_STACK_TOP,
                               FS_PROT_READ | FS_PROT_WRITE, VM_GROWS_DOWN, NULL, 0, 0, NULL);
@@ -496,8 +507,13 @@ static int layout_locked(struct vm_space *vs, const struct vm_exec_image *img) {
 }
 
 int vm_space_layout_exec(struct vm_space *vs, const struct vm_exec_image *img) {
+  return vm_space_layout_exec_why(vs, img, NULL);
+}
+
+int vm_space_layout_exec_why(struct vm_space *vs, const struct vm_exec_image *img,
+                             const char **why) {
   vm_lock_acquire(&vs->lock);
-  int err = layout_locked(vs, img);
+  int err = layout_locked(vs, img, why);
   vm_lock_release(&vs->lock);
   if (err)
     klog(FS_LOG_WARN, "vm pid=%d: exec layout failed (%d)", vs->pid, err);

@@ -1,5 +1,7 @@
 /* brk(2), mmap(2), munmap(2), mprotect(2), madvise(2) (see <kernel/brk.h>):
- * argument checks that need the process (the fd), then the fault core. */
+ * argument checks that need the process (the fd), then the fault core;
+ * madvise stops after its argument checks (a no-op, unlike Linux's
+ * MADV_DONTNEED). */
 #include <faultsim/abi.h>
 #include <kernel/brk.h>
 #include <kernel/errno.h>
@@ -16,9 +18,9 @@ uint64_t sys_brk(struct process *p, uint64_t want) {
 /* The file a non-anonymous mapping reads: -EBADF for a bad fd, -ENODEV for
  * things that have no pages to map (console, directories, pseudo-files). */
 static int mmap_file_of(struct process *p, uint64_t fd, const struct vfs_file **out) {
-  if (fd >= PROC_MAX_FDS || p->fds[fd].kind == FD_NONE)
+  const struct fd *d = process_fd(p, fd);
+  if (!d)
     return -EBADF;
-  const struct fd *d = &p->fds[fd];
   if (d->kind != FD_FILE || d->file->render)
     return -ENODEV;
   *out = d->file;
@@ -59,11 +61,13 @@ int64_t sys_mprotect(struct process *p, uint64_t addr, uint64_t len, uint64_t pr
 }
 
 int64_t sys_madvise(struct process *p, uint64_t addr, uint64_t len, uint64_t advice) {
-  /* Advice only: every page is already demand-populated, and nothing is
-   * ever reclaimed, so there is nothing to act on. */
   (void)p;
-  (void)addr;
-  (void)len;
   (void)advice;
+  /* Linux's argument checks: an unaligned start, or a length that wraps
+   * once rounded up, is -EINVAL. */
+  uint64_t rounded = PAGE_ROUND_UP(len);
+  if ((addr & (PAGE_SIZE - 1)) || (len && !rounded) || addr + rounded < addr)
+    return -EINVAL;
+  /* Then nothing: every advice is accepted and ignored (see <kernel/brk.h>). */
   return 0;
 }

@@ -12,12 +12,13 @@
  *   8. there is at least one PT_LOAD with p_memsz > 0 (empty ones are ignored);
  *   9. every PT_LOAD: p_filesz <= p_memsz; p_offset + p_filesz <= file size
  *      (no overflow); p_offset % 4096 == p_vaddr % 4096;
- *      p_vaddr >= 0x10000; p_vaddr + p_memsz does not wrap and is
- *      <= 0x7fffc0000000 (the top GiB of user space holds the stack);
- *  10. no two PT_LOADs overlap (as [p_vaddr, p_vaddr + p_memsz)); the host
- *      checker lets them share a page, but regions are page-granular, so
- *      the region layout refuses that (exec fails, status 126);
- *  11. e_entry lies inside a PT_LOAD with PF_X.
+ *      p_vaddr >= VM_USER_MIN (0x10000); p_vaddr + p_memsz does not wrap
+ *      and is <= EXEC_LOAD_LIMIT (0x7fffc0000000);
+ *  10. e_entry lies inside a PT_LOAD with PF_X;
+ *  11. the region layout (vm_space_layout_exec) accepts the segments: no two
+ *      PT_LOADs touch the same page (regions are page-granular; the host
+ *      checker refuses the same), and the highest one ends low enough to
+ *      leave the heap (VM_HEAP_MAX_SIZE) and its guard below the mmap area.
  * Segments become regions with their own permissions: R always (x86 cannot
  * withhold read), W if PF_W, executable only if PF_X (NX otherwise).
  * Nothing is mapped at exec: every page faults in (see layout_regions).
@@ -44,6 +45,8 @@
 #define PF_X      1
 #define PF_W      2
 #define PF_R      4
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define AT_NULL   0
 #define AT_PHDR   3
@@ -84,7 +87,7 @@ struct image {
   uint64_t end;        /* highest p_vaddr + p_memsz */
 };
 
-/* Rules 1-11 above; fills img.  Returns 0 or -ENOEXEC with *why. */
+/* Rules 1-10 above; fills img.  Returns 0 or -ENOEXEC with *why. */
 static int validate(const struct vfs_file *f, struct image *img, const char **why) {
   uint64_t size = vfs_file_size(f);
   struct elf64_ehdr *eh = &img->eh;
@@ -133,16 +136,11 @@ static int validate(const struct vfs_file *f, struct image *img, const char **wh
       return *why = "segment outside the file", -ENOEXEC;
     if ((ph->offset ^ ph->vaddr) & (PAGE_SIZE - 1))
       return *why = "segment offset and address disagree modulo the page size", -ENOEXEC;
-    if (ph->vaddr < EXEC_LOAD_MIN)
+    if (ph->vaddr < VM_USER_MIN)
       return *why = "segment below the lowest load address", -ENOEXEC;
     if (ph->memsz > EXEC_LOAD_LIMIT || ph->vaddr > EXEC_LOAD_LIMIT - ph->memsz)
       return *why = "segment reaches the stack area or kernel space", -ENOEXEC;
-    for (unsigned j = 0; j < i; j++) {
-      const struct elf64_phdr *q = &img->ph[j];
-      if (q->type == PT_LOAD && q->memsz && ph->vaddr < q->vaddr + q->memsz &&
-          q->vaddr < ph->vaddr + ph->memsz)
-        return *why = "overlapping segments", -ENOEXEC;
-    }
+    /* Overlaps are left to the layout, which refuses shared pages too. */
     if ((ph->flags & PF_X) && eh->entry >= ph->vaddr && eh->entry - ph->vaddr < ph->memsz)
       entry_ok = true;
     /* No PT_PHDR: the headers are visible if a segment loads them. */
@@ -188,18 +186,17 @@ static int layout_regions(struct process *p, const struct vfs_file *f, const str
                                          .filesz = ph->filesz,
                                          .prot = seg_prot(ph->flags)};
   }
+  const char *layout_why = "segments do not fit the region layout";
   struct vm_exec_image ex = {.file = f,
                              .segments = segs,
                              .segment_count = n,
                              .stack_max = 0, /* VM_STACK_MAX_DEFAULT: 8 MiB */
                              .stack_guard_pages = p->stack_guard_pages};
-  int err = vm_space_layout_exec(p->vm, &ex);
-  if (err == -EINVAL)
-    /* validate() accepted it, so two segments share a page: regions are
-     * page-granular and cannot give one page two backings. */
-    return *why = "segments share a page (unsupported by the region layout)", -ENOEXEC;
-  if (err)
+  int err = vm_space_layout_exec_why(p->vm, &ex, &layout_why);
+  if (err == -ENOMEM)
     return *why = "out of memory recording regions", err;
+  if (err) /* rule 11 */
+    return *why = layout_why, -ENOEXEC;
   return 0;
 }
 
@@ -224,6 +221,9 @@ static int push_bytes(struct process *p, uint64_t *sp, const void *src, size_t n
   return copy_to_user(*sp, src, n) ? -EFAULT : 0;
 }
 
+/* argc + envc <= EXEC_MAX_STRINGS (exec_load checks).  Everything pushed is
+ * at most FS_BOOT_ARGS_MAX bytes of strings plus the vectors, far less than
+ * any stack, so the bounds checks below are backstops, not an early-out. */
 static int build_stack(struct process *p, const struct image *img, uint32_t argc,
                        const char *const *argv, uint32_t envc, const char *const *envp,
                        uint64_t *rsp_out) {
@@ -235,16 +235,10 @@ static int build_stack(struct process *p, const struct image *img, uint32_t argc
     return err;
   uint64_t random_at = sp;
 
-  /* Strings first (their addresses go into the vectors below). */
+  /* Strings first (their addresses go into the vectors below), pushed last
+   * to first; ptrs[i] is where string i landed. */
+  static uint64_t ptrs[EXEC_MAX_STRINGS];
   uint32_t nstr = argc + envc;
-  uint64_t vec_words = 1 + (argc + 1) + (envc + 1) + 2 * 14;
-  if ((uint64_t)nstr * 8 + vec_words * 8 > p->vm->stack_top - p->vm->stack_bottom)
-    return -E2BIG;
-  /* Where each string landed (they are pushed last to first); exec_load
-   * allows at most 256 strings. */
-  static uint64_t ptrs[256];
-  if (nstr > 256)
-    return -E2BIG;
   for (uint32_t i = nstr; i-- > 0;) {
     const char *s = i < argc ? argv[i] : envp[i - argc];
     if ((err = push_bytes(p, &sp, s, strlen(s) + 1)) != 0)
@@ -253,15 +247,6 @@ static int build_stack(struct process *p, const struct image *img, uint32_t argc
   }
   uint64_t execfn = argc ? ptrs[0] : 0;
 
-  uint64_t vec[1 + 256 + 2 + 2 * 14];
-  size_t n = 0;
-  vec[n++] = argc;
-  for (uint32_t i = 0; i < argc; i++)
-    vec[n++] = ptrs[i];
-  vec[n++] = 0;
-  for (uint32_t i = 0; i < envc; i++)
-    vec[n++] = ptrs[argc + i];
-  vec[n++] = 0;
   const uint64_t aux[][2] = {
       {AT_PHDR, img->phdr_vaddr},
       {AT_PHENT, sizeof(struct elf64_phdr)},
@@ -278,7 +263,17 @@ static int build_stack(struct process *p, const struct image *img, uint32_t argc
       {AT_EXECFN, execfn},
       {AT_NULL, 0},
   };
-  for (size_t i = 0; i < sizeof aux / sizeof aux[0]; i++) {
+  /* argc, argv[] + NULL, envp[] + NULL, the aux pairs. */
+  uint64_t vec[1 + EXEC_MAX_STRINGS + 2 + 2 * ARRAY_SIZE(aux)];
+  size_t n = 0;
+  vec[n++] = argc;
+  for (uint32_t i = 0; i < argc; i++)
+    vec[n++] = ptrs[i];
+  vec[n++] = 0;
+  for (uint32_t i = 0; i < envc; i++)
+    vec[n++] = ptrs[argc + i];
+  vec[n++] = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(aux); i++) {
     vec[n++] = aux[i][0];
     vec[n++] = aux[i][1];
   }
@@ -301,7 +296,7 @@ int exec_load(struct process *p, const struct vfs_file *f, uint32_t argc, const 
   int err = validate(f, &img, why);
   if (err)
     return err;
-  if (argc + envc > 256)
+  if (argc > EXEC_MAX_STRINGS || envc > EXEC_MAX_STRINGS - argc)
     return *why = "too many arguments", -E2BIG;
 
   if ((err = layout_regions(p, f, &img, why)) != 0)
@@ -309,15 +304,18 @@ int exec_load(struct process *p, const struct vfs_file *f, uint32_t argc, const 
   TRACE(trace_emit_exec(p->pid, p->vm, p->name, img.eh.entry, f));
 
   /* Write the stack through the process's own address space, exactly as
-   * the program will see it: each page written faults in through the
-   * fault core (kernel-mode faults), so only the pages holding the strings,
-   * vectors and auxv are populated. */
+   * the program will see it: each page written faults in through the fault
+   * core as a kernel-mode fault, so only the pages holding the strings,
+   * vectors and auxv are populated, and each of those faults is traced and
+   * counted like any other (the offline replay and trace_check rely on one
+   * FAULT record per counted fault; vm_space_user_page would count the
+   * pages but emit no record).  The price: a copy that finds no frame
+   * returns -EFAULT here rather than killing (page_fault.c spares a process
+   * that is not running yet), and only the OOM counter tells the two apart. */
   struct process *prev = process_switch(p);
   uint64_t rsp = 0, ooms = fault_stats.oom_kills;
   err = build_stack(p, &img, argc, argv, envc, envp, &rsp);
   process_switch(prev);
-  /* A copy that failed because no frame was left is out of memory, not a
-   * bad address (the fault core decided oom; the copy saw -EFAULT). */
   if (err == -EFAULT && fault_stats.oom_kills != ooms)
     err = -ENOMEM;
   if (err == -ENOMEM)

@@ -80,7 +80,6 @@ void process_run(struct process *p) {
 _Noreturn void process_exit(struct process *p, uint32_t kind, uint32_t code) {
   if (!p->running)
     kpanic("process_exit: pid %d is not running", p->pid);
-  p->exited = true;
   p->exit_kind = kind;
   p->exit_code = code & 0xff;
   klog(FS_LOG_INFO, "pid %d: %s %u", p->pid, kind == FS_EXIT_NORMAL ? "exit" : "killed by signal",

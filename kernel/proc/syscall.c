@@ -35,12 +35,6 @@
 /* File reads go through here: vfs_file_read copies into kernel memory only. */
 static uint8_t read_bounce[4096];
 
-static struct fd *get_fd(struct process *p, uint64_t fd) {
-  if (fd >= PROC_MAX_FDS || p->fds[fd].kind == FD_NONE)
-    return NULL;
-  return &p->fds[fd];
-}
-
 static int64_t file_read(const struct vfs_file *f, uint64_t off, uint64_t ubuf, uint64_t n) {
   uint64_t done = 0;
   while (done < n) {
@@ -96,12 +90,12 @@ static int64_t fd_write(struct fd *d, uint64_t ubuf, uint64_t n) {
 }
 
 static int64_t sys_read(struct process *p, uint64_t fd, uint64_t ubuf, uint64_t n) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   return d ? fd_read(d, ubuf, n, d->offset, true) : -EBADF;
 }
 
 static int64_t sys_pread64(struct process *p, uint64_t fd, uint64_t ubuf, uint64_t n, int64_t off) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   if (!d)
     return -EBADF;
   if (d->kind != FD_FILE)
@@ -112,7 +106,7 @@ static int64_t sys_pread64(struct process *p, uint64_t fd, uint64_t ubuf, uint64
 }
 
 static int64_t sys_write(struct process *p, uint64_t fd, uint64_t ubuf, uint64_t n) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   return d ? fd_write(d, ubuf, n) : -EBADF;
 }
 
@@ -122,7 +116,7 @@ struct iovec {
 
 /* readv/writev: one iovec at a time, stopping at the first short transfer. */
 static int64_t sys_rwv(struct process *p, uint64_t fd, uint64_t uiov, uint64_t cnt, bool write) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   if (!d)
     return -EBADF;
   if (cnt > IOV_MAX)
@@ -165,7 +159,7 @@ static int64_t sys_openat(struct process *p, int64_t dirfd, uint64_t upath, uint
   const char *name = path;
   if (path[0] != '/' && (int32_t)dirfd != AT_FDCWD) {
     /* Relative to a directory fd (the cwd is always "/"). */
-    struct fd *d = get_fd(p, (uint64_t)dirfd);
+    struct fd *d = process_fd(p, (uint64_t)dirfd);
     if (!d)
       return -EBADF;
     if (d->kind != FD_DIR)
@@ -205,7 +199,7 @@ static int64_t sys_openat(struct process *p, int64_t dirfd, uint64_t upath, uint
 }
 
 static int64_t sys_close(struct process *p, uint64_t fd) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   if (!d)
     return -EBADF;
   kfree(d->snapshot);
@@ -214,7 +208,7 @@ static int64_t sys_close(struct process *p, uint64_t fd) {
 }
 
 static int64_t sys_lseek(struct process *p, uint64_t fd, int64_t off, uint64_t whence) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   if (!d)
     return -EBADF;
   if (d->kind == FD_CONSOLE)
@@ -254,7 +248,7 @@ _Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat");
 #define S_IFCHR 0020000u
 
 static int64_t sys_fstat(struct process *p, uint64_t fd, uint64_t ustat) {
-  struct fd *d = get_fd(p, fd);
+  struct fd *d = process_fd(p, fd);
   if (!d)
     return -EBADF;
   struct linux_stat st = {.st_nlink = 1, .st_blksize = PAGE_SIZE};
@@ -298,6 +292,13 @@ static _Noreturn void oom_kill(struct process *p, uint64_t nr) {
   signal_fatal(p, SIGKILL, 0, 0);
 }
 
+/* Out-of-memory policy: any frame allocation that fails while a call runs
+ * kills the process when the call returns, whatever the call made of the
+ * failure.  So the fault core's documented soft results never reach the
+ * program: vm_brk's "old break when out of memory", vm_mmap's -ENOMEM for a
+ * missing region node and its ignored MAP_POPULATE failures, an -ENOMEM
+ * from munmap/mprotect splits or openat's snapshot buffer.  (A copy_*_user
+ * fault that finds no frame kills at once, in page_fault.c.) */
 void syscall_dispatch(struct trap_frame *tf) {
   struct process *p = current_process();
   if (!p)
@@ -340,7 +341,7 @@ void syscall_dispatch(struct trap_frame *tf) {
     r = sys_madvise(p, a0, a1, a2);
     break;
   case 16:
-    r = get_fd(p, a0) ? -ENOTTY : -EBADF;
+    r = process_fd(p, a0) ? -ENOTTY : -EBADF;
     break;
   case 17:
     r = sys_pread64(p, a0, a1, a2, (int64_t)a3);

@@ -9,7 +9,7 @@
  *             what gcc inlined into it), vm_populate_page's dispatch,
  *             vm_region_find, pt_lookup, vm_pte_prot, page_cache_peek,
  *             the space lock
- *   alloc     frame_alloc, pmm_alloc_page, pmm_alloc_zeroed, page_cache_get
+ *   alloc     frame_alloc, pmm_alloc_zeroed, page_cache_get
  *   zero      frame_zero (the host clears the frame), memset, memcpy
  *   map       pt_map and what it calls (the walk), pt_protect
  *   entry     everything else: the IDT stub, the register save/restore,

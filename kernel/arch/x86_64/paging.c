@@ -4,6 +4,7 @@
 #include <faultsim/abi.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/kaddr.h>
 #include <kernel/log.h>
 #include <kernel/paging.h>
 #include <kernel/pmm.h>
@@ -19,7 +20,7 @@ static inline unsigned idx(vaddr_t va, int level) {
 }
 /* The direct map, inline: a call per level was a third of every walk. */
 static inline uint64_t *table(paddr_t pa) {
-  return (uint64_t *)(uintptr_t)(FS_DIRECT_MAP + pa);
+  return phys_to_virt(pa);
 }
 
 void paging_init(void) {
@@ -51,10 +52,6 @@ void pt_space_activate(struct pt_space *pt) {
     pt = &kernel_space;
   current = pt;
   write_cr3(pt->pml4); /* flushes every non-global TLB entry */
-}
-
-struct pt_space *pt_space_current(void) {
-  return current;
 }
 
 static bool user_va(vaddr_t va) {
@@ -91,7 +88,8 @@ static uint64_t *walk(struct pt_space *pt, vaddr_t va, bool create) {
   return &t[idx(va, 0)];
 }
 
-uint64_t *pt_leaf(struct pt_space *pt, vaddr_t va) {
+/* The leaf PTE for va, or NULL if no table reaches it (no allocation). */
+static uint64_t *pt_leaf(struct pt_space *pt, vaddr_t va) {
   return user_va(va) ? walk(pt, va, false) : NULL;
 }
 
@@ -226,23 +224,4 @@ void pt_space_destroy(struct pt_space *pt) {
       free_table(t[i] & PTE_ADDR, 2);
   frame_put(pt->pml4);
   pt->pml4 = 0;
-}
-
-static uint64_t count_table(paddr_t pa, int level) {
-  uint64_t n = 0, *t = table(pa);
-  for (unsigned i = 0; i < ENTRIES; i++) {
-    if (level == 0)
-      n += pte_mapped(t[i]);
-    else if (t[i] & PTE_P)
-      n += count_table(t[i] & PTE_ADDR, level - 1);
-  }
-  return n;
-}
-
-uint64_t pt_space_mapped_pages(struct pt_space *pt) {
-  uint64_t n = 0, *t = table(pt->pml4);
-  for (unsigned i = 0; i < KERNEL_HALF; i++)
-    if (t[i] & PTE_P)
-      n += count_table(t[i] & PTE_ADDR, 2);
-  return n;
 }

@@ -10,16 +10,12 @@
  * the push of the user RSP.  An SMP kernel would keep them in a per-CPU block
  * reached with swapgs (MSR_KERNEL_GS_BASE) instead.
  */
+#include <kernel/trap.h>
+
 /* <faultsim/abi.h> is C only: its values, checked by syscall_init.c. */
 #define FS_SEL_USER_DS 0x23
 #define FS_SEL_USER_CS 0x2b
 #define FS_USER_TOP 0x0000800000000000
-
-#define TF_RIP 136
-#define TF_CS 144
-#define TF_RFLAGS 152
-#define TF_RSP 160
-#define TF_SS 168
 
         .text
         .code64
@@ -33,7 +29,7 @@ syscall_entry:
         pushq   $FS_SEL_USER_CS                 /* cs     */
         pushq   %rcx                            /* rip    */
         pushq   $0                              /* error  */
-        pushq   $0x100                          /* vector: TRAP_SYSCALL */
+        pushq   $TRAP_SYSCALL                   /* vector */
         pushq   %rax
         pushq   %rbx
         pushq   %rcx
@@ -83,10 +79,10 @@ syscall_entry:
         popq    %rcx                            /* replaced below */
         popq    %rbx
         popq    %rax
-        addq    $16, %rsp                       /* vector, error */
+        addq    $16, %rsp                       /* vector, error: now at rip */
         movq    0(%rsp), %rcx                   /* rip    */
-        movq    16(%rsp), %r11                  /* rflags */
-        movq    24(%rsp), %rsp                  /* rsp    */
+        movq    (TF_RFLAGS - TF_RIP)(%rsp), %r11
+        movq    (TF_RSP - TF_RIP)(%rsp), %rsp
         sysretq
 1:      jmp     trap_restore
 

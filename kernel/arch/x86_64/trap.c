@@ -12,11 +12,13 @@
 #include <kernel/signal.h>
 #include <kernel/tsc.h>
 
-_Static_assert(__builtin_offsetof(struct trap_frame, rax) == TF_RAX, "trap frame layout");
-_Static_assert(__builtin_offsetof(struct trap_frame, vector) == TF_VECTOR, "trap frame layout");
-_Static_assert(__builtin_offsetof(struct trap_frame, error) == TF_ERROR, "trap frame layout");
+/* syscall_entry.S addresses the frame with these. */
 _Static_assert(__builtin_offsetof(struct trap_frame, rip) == TF_RIP, "trap frame layout");
-_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == TF_CS, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, rflags) == TF_RFLAGS, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, rsp) == TF_RSP, "trap frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, ss) == TF_SS, "trap frame layout");
+_Static_assert(sizeof(struct trap_frame) == TF_SS + 8, "the frame ends with the iretq frame");
 
 static const char *const names[32] = {"#DE divide error",
                                       "#DB debug",
@@ -81,13 +83,12 @@ void trap_dump(const struct trap_frame *tf, uint64_t cr2) {
   klog_write(FS_LOG_ERROR, "trap: vector %lu (%s) error %#lx from ring %lu", tf->vector,
              trap_name(tf->vector), tf->error, tf->cs & 3);
   if (tf->vector == T_PF)
-    klog_write(FS_LOG_ERROR, "  #PF error: %s %s %s%s%s",
-               tf->error & FS_PF_P ? "protection" : "not-present",
-               tf->error & FS_PF_I   ? "fetch"
-               : tf->error & FS_PF_W ? "write"
-                                     : "read",
-               tf->error & FS_PF_U ? "user" : "supervisor",
-               tf->error & FS_PF_RSVD ? " reserved-bit" : "", "");
+    klog_write(
+        FS_LOG_ERROR, "  #PF error: %s %s %s%s", tf->error & FS_PF_P ? "protection" : "not-present",
+        tf->error & FS_PF_I   ? "fetch"
+        : tf->error & FS_PF_W ? "write"
+                              : "read",
+        tf->error & FS_PF_U ? "user" : "supervisor", tf->error & FS_PF_RSVD ? " reserved-bit" : "");
   else if (tf->error &&
            (tf->vector == T_GP || tf->vector == T_NP || tf->vector == T_SS || tf->vector == T_TS))
     klog_write(FS_LOG_ERROR, "  selector error: index %#lx %s%s", tf->error >> 3,

@@ -8,7 +8,5 @@
  * through a physically contiguous kernel bounce buffer.  Returns the bytes
  * written, or -EFAULT/-errno if nothing was written. */
 int64_t hostio_write_user(uint32_t fd, uint64_t ubuf, uint64_t n);
-/* The same from kernel memory. */
-int64_t hostio_write(uint32_t fd, const void *buf, uint64_t n);
 
 #endif /* KERNEL_HOSTIO_H */

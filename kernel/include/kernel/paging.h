@@ -29,10 +29,7 @@ struct pt_space {
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
 #define PTE_U    (1ull << 2)
-#define PTE_A    (1ull << 5)
-#define PTE_D    (1ull << 6)
 #define PTE_PS   (1ull << 7)
-#define PTE_G    (1ull << 8)
 #define PTE_NONE (1ull << 9) /* software: a PROT_NONE mapping (P clear, frame kept) */
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -44,12 +41,5 @@ void paging_init(void);
 int pt_space_init(struct pt_space *pt); /* 0 or -ENOMEM */
 void pt_space_destroy(struct pt_space *pt);
 void pt_space_activate(struct pt_space *pt); /* NULL: the kernel-only space */
-struct pt_space *pt_space_current(void);
-
-/* The leaf PTE for va, or NULL if no table reaches it (no allocation). */
-uint64_t *pt_leaf(struct pt_space *pt, vaddr_t va);
-
-/* Mapped user pages in the space (for diagnostics and leak checks). */
-uint64_t pt_space_mapped_pages(struct pt_space *pt);
 
 #endif /* KERNEL_PAGING_H */

@@ -12,9 +12,6 @@
 
 void pmm_init(const struct fs_boot_info *bi);
 
-/* The names the issue uses: same as frame_alloc / frame_put. */
-paddr_t pmm_alloc_page(void);
-void pmm_free_page(paddr_t pa);
 /* frame_alloc + clear to zero. */
 paddr_t pmm_alloc_zeroed(void);
 

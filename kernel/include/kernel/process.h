@@ -43,11 +43,15 @@ struct process {
    * every mapping live there.  Its page table is `pt`. */
   struct vm_space *vm;
 
-  bool running; /* in process_run: a fatal fault may end it at once */
-  bool exited;
+  bool running;       /* in process_run: a fatal fault may end it at once */
   uint32_t exit_kind; /* FS_EXIT_NORMAL or FS_EXIT_SIGNALED */
   uint32_t exit_code; /* status 0..255 or the signal number  */
 };
+
+/* p's open descriptor fd, or NULL when fd is out of range or not open. */
+static inline struct fd *process_fd(struct process *p, uint64_t fd) {
+  return fd < PROC_MAX_FDS && p->fds[fd].kind != FD_NONE ? &p->fds[fd] : NULL;
+}
 
 /* The process whose address space is loaded, or NULL in the kernel's own. */
 struct process *current_process(void);

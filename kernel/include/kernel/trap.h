@@ -1,8 +1,21 @@
 /* The register snapshot every kernel entry (exception or syscall) builds on
  * the kernel stack.  The last five words are the hardware iretq frame, so the
- * same frame can be returned through with iretq from either entry path. */
+ * same frame can be returned through with iretq from either entry path.
+ * Assembly includes this file too, for the offsets and TRAP_SYSCALL only. */
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
+
+/* Offsets into struct trap_frame used by syscall_entry.S (isr.S builds the
+ * frame by pushes alone); trap.c checks them against the struct. */
+#define TF_RIP    136
+#define TF_CS     144
+#define TF_RFLAGS 152
+#define TF_RSP    160
+#define TF_SS     168
+
+#define TRAP_SYSCALL 0x100 /* the vector syscall_entry.S stores */
+
+#ifndef __ASSEMBLER__
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,15 +27,6 @@ struct trap_frame {
   uint64_t error;  /* CPU error code, 0 where the CPU pushes none      */
   uint64_t rip, cs, rflags, rsp, ss;
 };
-
-/* Offsets used by isr.S / syscall_entry.S (checked by static asserts). */
-#define TF_RAX    112
-#define TF_VECTOR 120
-#define TF_ERROR  128
-#define TF_RIP    136
-#define TF_SIZE   176
-
-#define TRAP_SYSCALL 0x100
 
 enum {
   T_DE = 0,
@@ -64,5 +68,7 @@ _Noreturn void user_enter(const struct trap_frame *tf);
 /* Exception-table fixups for the user-copy routines: the resume address for
  * a fault at rip, or 0 when rip is not a fixup-protected instruction. */
 uint64_t extable_fixup(uint64_t rip);
+
+#endif /* !__ASSEMBLER__ */
 
 #endif /* KERNEL_TRAP_H */

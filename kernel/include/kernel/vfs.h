@@ -44,8 +44,6 @@ int vfs_normalize(const char *path, char *out);
  * Implied directories are returned as shared directory objects. */
 const struct vfs_file *vfs_lookup(const char *path);
 
-size_t vfs_file_count(void);
-
 /* Adds a read-only pseudo-file at an absolute normalised path (its parent
  * directories appear as implied directories).  0, -EEXIST or -ENOMEM. */
 int vfs_add_pseudo(const char *path, vfs_render_fn render);

@@ -2,7 +2,10 @@
  * Address-space changes: the cores of brk, mmap, munmap and mprotect (the
  * syscall layer copies the arguments and calls these), and the exec layout
  * the ELF loader builds.  Every call takes vs->lock.  Errors are negative
- * Linux errno values.
+ * Linux errno values.  The results below are the core's; in the kernel, a
+ * call during which a frame allocation failed ends with the process
+ * OOM-killed instead (syscall_dispatch), so the out-of-memory results only
+ * reach host callers.
  */
 #ifndef KERNEL_VM_MAP_H
 #define KERNEL_VM_MAP_H
@@ -37,7 +40,8 @@
 
 /* brk(2): returns the new break, or the current one when new_brk is below
  * brk_start, beyond brk_limit, would collide with another region, or the
- * node allocation fails.  Shrinking unmaps and frees the pages. */
+ * node allocation fails (the kernel kills then, see above).  Shrinking
+ * unmaps and frees the pages. */
 uint64_t vm_brk(struct vm_space *vs, uint64_t new_brk);
 
 /* mmap(2): on success 0 and *result = the mapping's address.
@@ -47,7 +51,8 @@ uint64_t vm_brk(struct vm_space *vs, uint64_t new_brk);
  *   MAP_FIXED replaces what was there; MAP_FIXED_NOREPLACE gives -EEXIST.
  *   A hint is used when the range is free, else top-down first fit below
  *   mmap_base.  Guard regions are never reused (MAP_FIXED over one: -ENOMEM).
- *   MAP_POPULATE prefaults (failures ignored, as Linux).
+ *   MAP_POPULATE prefaults (failures ignored here, as Linux;
+ *   the kernel still OOM-kills after the call, see above).
  *   -EINVAL: len 0, unaligned offset, unaligned MAP_FIXED address, no/unknown
  *   mapping type, bad prot bits.  -ENOMEM: no gap, past FS_USER_TOP, or no
  *   memory for the region.  -EPERM: MAP_FIXED below VM_USER_MIN.  -EBADF:
@@ -94,8 +99,13 @@ struct vm_exec_image {
  * bytes, then a BSS region for the rest of memsz; the heap (brk_start = page
  * after the highest segment), the heap guard, the mmap area and its guard,
  * the stack guard and the stack.  Returns 0, -EINVAL (a segment is malformed,
- * overlaps another or reaches outside the file) or -ENOMEM.  On failure the
+ * reaches outside the file, overlaps or shares a page with another, or lies
+ * so high that the heap's VM_HEAP_MAX_SIZE and guard do not fit below
+ * mmap_base; the stack or its guard is too large) or -ENOMEM.  On failure the
  * space holds a partial layout: destroy it. */
 int vm_space_layout_exec(struct vm_space *vs, const struct vm_exec_image *img);
+/* The same; on -EINVAL, *why (if why is not NULL) names the reason. */
+int vm_space_layout_exec_why(struct vm_space *vs, const struct vm_exec_image *img,
+                             const char **why);
 
 #endif /* KERNEL_VM_MAP_H */

@@ -142,7 +142,8 @@ struct vm_region *vm_space_new_region(struct vm_space *vs);
 void vm_space_free_region(struct vm_space *vs, struct vm_region *r);
 /* Unmaps and puts every present page of [lo, hi) (inside region r). */
 void vm_space_unmap_pages(struct vm_space *vs, struct vm_region *r, uint64_t lo, uint64_t hi);
-/* Populates one absent page of r; 0 or -ENOMEM (nothing left allocated). */
+/* Populates one absent page of r, which is not a guard (callers never ask:
+ * guards get no memory); 0 or -ENOMEM (nothing left allocated). */
 int vm_populate_page(struct vm_space *vs, struct vm_region *r, uint64_t page,
                      enum fs_populate *kind, paddr_t *frame);
 /* The PTE rights for page -> pa in r: the region's, minus write when pa is a

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <faultsim/abi.h>
 #include <kernel/cpu.h>
+#include <kernel/kaddr.h>
 #include <kernel/trace.h>
 #include <kernel/vfs.h>
 #include <kernel/vm_fault.h>
@@ -29,8 +30,7 @@ static void begin(int pid, enum fs_trace_kind kind) {
 }
 
 static void send(void) {
-  /* Kernel statics live in the image: physical = virtual - FS_KERNEL_VMA. */
-  outl(FS_PORT_TRACE, (uint32_t)((uint64_t)(uintptr_t)&rec - FS_KERNEL_VMA));
+  outl(FS_PORT_TRACE, (uint32_t)image_phys(&rec));
 }
 
 static void region_of(const struct vm_region *r, struct fs_trace_region *out) {
@@ -44,7 +44,7 @@ static void region_of(const struct vm_region *r, struct fs_trace_region *out) {
   out->file_id = trace_file_id(r->file);
 }
 
-void trace_emit_fault(int pid, struct vm_space *vs, uint64_t rip, uint64_t addr, uint32_t err,
+void trace_emit_fault(int pid, uint64_t rip, uint64_t addr, uint32_t err,
                       const struct vm_fault_result *res) {
   begin(pid, FS_TRACE_FAULT);
   struct fs_trace_fault *f = &rec.u.fault;
@@ -54,20 +54,15 @@ void trace_emit_fault(int pid, struct vm_space *vs, uint64_t rip, uint64_t addr,
   f->decision = res->decision;
   f->populate = res->populate;
   f->frame = res->frame;
-  f->region.type = FS_REGION_NONE;
-  if (vs && res->region_type != FS_REGION_NONE) {
-    /* The result carries the region's range and rights; its backing comes
-     * from the region itself (still there: nothing ran since the fault). */
-    vm_lock_acquire(&vs->lock);
-    const struct vm_region *r = vm_region_find(&vs->regions, addr);
-    if (r)
-      region_of(r, &f->region);
-    vm_lock_release(&vs->lock);
-    f->region.type = res->region_type;
-    f->region.start = res->region_start;
-    f->region.end = res->region_end;
-    f->region.prot = res->region_prot;
-  }
+  /* The result's copy of the region (all 0 with FS_REGION_NONE). */
+  f->region.type = res->region_type;
+  f->region.start = res->region_start;
+  f->region.end = res->region_end;
+  f->region.file_offset = res->region_file_offset;
+  f->region.file_length = res->region_file_length;
+  f->region.prot = res->region_prot;
+  f->region.flags = res->region_flags;
+  f->region.file_id = trace_file_id(res->region_file);
   send();
 }
 

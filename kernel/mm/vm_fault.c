@@ -115,8 +115,10 @@ static int do_file_read_page(struct vm_space *vs, struct vm_region *r, uint64_t 
   return map_new_frame(vs, r, page, pa, r->prot & ~FS_PROT_WRITE);
 }
 
-/* A private page: file bytes (from the cache frame when one exists, so the
- * file is read once) then zeros.  The cache frame is only ever read. */
+/* A private page: file bytes then zeros.  The bytes come from the cache
+ * frame when the page is already cached (only ever read here), else
+ * straight from the file; this path never fills the cache, so an uncached
+ * page is read from the file again by each private copy. */
 static int do_file_private_copy(struct vm_space *vs, struct vm_region *r, uint64_t page,
                                 const struct file_part *fp, paddr_t *frame, bool *from_cache) {
   paddr_t pa = frame_alloc();
@@ -144,8 +146,6 @@ int vm_populate_page(struct vm_space *vs, struct vm_region *r, uint64_t page,
   struct file_part fp;
   bool from_cache = false;
   int err;
-  if (r->type == VM_REGION_GUARD)
-    return -EFAULT; /* guards never get memory */
   if (!file_part_of(r, page, &fp)) {
     *kind = FS_POPULATE_ZERO;
     return do_anonymous_page(vs, r, page, frame);
@@ -229,6 +229,10 @@ static enum fs_decision classify(struct vm_space *vs, uint64_t addr, uint32_t er
   res->region_start = r->start;
   res->region_end = r->end;
   res->region_prot = r->prot;
+  res->region_flags = r->flags;
+  res->region_file = r->file;
+  res->region_file_offset = r->file_offset;
+  res->region_file_length = r->file_length;
 
   if (r->type == VM_REGION_GUARD) {
     res->stack_overflow = guard_below_stack(vs, r);

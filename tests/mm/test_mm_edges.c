@@ -198,8 +198,71 @@ static void test_huge_sparse_region_protect_and_unmap(void **state) {
   mm_fixture_fini(&fx);
 }
 
+/* The result carries the region's backing as well as its range and rights,
+ * so a caller (the kernel's trace) never looks the region up again. */
+static void test_result_copies_region_backing(void **state) {
+  (void)state;
+  struct vfs_file *file = mm_pattern_file(3 * PAGE_SIZE);
+  struct mm_fixture fx;
+  mm_fixture_init(&fx, 32);
+  assert_int_equal(vm_space_add_region(fx.vs, VM_REGION_MMAP_FILE, LO, HI, FS_PROT_READ, VM_SHARED,
+                                       file, PAGE_SIZE, 2 * PAGE_SIZE),
+                   0);
+  struct vm_fault_result res;
+  assert_int_equal(mm_fault(&fx, LO + 8, PF_USER_READ, &res), FS_DECISION_LAZY);
+  assert_int_equal(res.region_flags, VM_SHARED);
+  assert_ptr_equal(res.region_file, file);
+  assert_int_equal(res.region_file_offset, PAGE_SIZE);
+  assert_int_equal(res.region_file_length, 2 * PAGE_SIZE);
+  assert_int_equal(mm_fault(&fx, HI, PF_USER_READ, &res), FS_DECISION_INVALID);
+  assert_int_equal(res.region_flags, 0);
+  assert_null(res.region_file);
+  assert_int_equal(res.region_file_offset, 0);
+  assert_int_equal(res.region_file_length, 0);
+  mm_fixture_fini(&fx);
+  host_file_destroy(file);
+}
+
+/* vm_space_layout_exec_why tells apart what its -EINVAL lumps together: the
+ * ELF loader reports it. */
+static void test_layout_failure_reasons(void **state) {
+  (void)state;
+  struct vfs_file *file = mm_pattern_file(4 * PAGE_SIZE);
+  const uint64_t too_high = VM_MMAP_BASE_DEFAULT - VM_HEAP_MAX_SIZE; /* heap + guard miss */
+  const struct {
+    struct vm_exec_segment seg[2];
+    size_t n;
+    const char *why;
+  } cases[] = {
+      {{{0x401000, 0x800, 0x1000, 0x800, FS_PROT_READ},
+        {0x401800, 0x800, 0x1800, 0x800, FS_PROT_READ}},
+       2,
+       "segments overlap or share a page"},
+      {{{0x401000, 0x1000, 0x1000, 0x2000, FS_PROT_READ}}, 1, "malformed segment"},
+      {{{0x1000, 0x1000, 0x1000, 0x1000, FS_PROT_READ}}, 1, "malformed segment"},
+      {{{0x401000, 0x4000, 0x1000, 0x4000, FS_PROT_READ}}, 1, "segment outside the file"},
+      {{{too_high, 0x1000, 0x1000, 0x1000, FS_PROT_READ}},
+       1,
+       "segments too high: no room above them for the heap and the mmap area"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct mm_fixture fx;
+    mm_fixture_init(&fx, 32);
+    struct vm_exec_image img = {file, cases[i].seg, cases[i].n, 0, VM_STACK_GUARD_PAGES_DEFAULT};
+    const char *why = NULL;
+    assert_int_equal(vm_space_layout_exec_why(fx.vs, &img, &why), -EINVAL);
+    assert_string_equal(why, cases[i].why);
+    /* A failed layout never leaves the mmap cursor above the base. */
+    assert_true(fx.vs->mmap_cursor <= fx.vs->mmap_base);
+    mm_fixture_fini(&fx);
+  }
+  host_file_destroy(file);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_result_copies_region_backing),
+      cmocka_unit_test(test_layout_failure_reasons),
       cmocka_unit_test(test_first_last_byte_and_one_outside),
       cmocka_unit_test(test_straddling_two_regions),
       cmocka_unit_test(test_unaligned_addresses),

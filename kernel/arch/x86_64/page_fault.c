@@ -26,24 +26,21 @@
 #include <kernel/trace.h>
 #include <kernel/vm_fault.h>
 
+_Static_assert(VM_SIGKILL == SIGKILL && VM_SIGSEGV == SIGSEGV, "the core's signal numbers");
+
 struct fs_fault_stats fault_stats;
 
 static const char *si_code_name(int si_code) {
   return si_code == VM_SEGV_ACCERR ? "SEGV_ACCERR" : "SEGV_MAPERR";
 }
 
-int handle_user_page_fault(struct process *p, uint64_t addr, uint32_t err, uint64_t rip) {
-  struct vm_fault_result res;
-  enum fs_decision d = vm_region_handle_page_fault(p->vm, addr, err, rip, &res);
-  TRACE(trace_emit_fault(p->pid, p->vm, rip, addr, err, &res));
+int handle_user_page_fault(struct process *p, uint64_t addr, uint32_t err, uint64_t rip,
+                           struct vm_fault_result *res) {
+  enum fs_decision d = vm_region_handle_page_fault(p->vm, addr, err, rip, res);
+  TRACE(trace_emit_fault(p->pid, rip, addr, err, res));
   if (d == FS_DECISION_GUARD)
     klog(FS_LOG_INFO, "pid %d: %s at %#lx (rip %#lx)", p->pid,
-         res.stack_overflow ? "stack overflow" : "guard page hit", addr, rip);
-  if (res.fault_loop)
-    klog(FS_LOG_ERROR,
-         "pid %d: killed: fault loop at rip %#lx addr %#lx: the page was mapped %u times "
-         "and the access still faults (the mapping never takes effect)",
-         p->pid, rip, addr, VM_FAULT_LOOP_LIMIT + 1);
+         res->stack_overflow ? "stack overflow" : "guard page hit", addr, rip);
   return d;
 }
 
@@ -56,16 +53,15 @@ static _Noreturn void kernel_fault_panic(struct trap_frame *tf, uint64_t addr, c
          hint);
 }
 
-/* The process dies of the decision d (neither lazy nor spurious). */
-static _Noreturn void fatal_decision(struct process *p, int d, uint64_t rip, uint64_t addr) {
-  if (d == FS_DECISION_OOM) {
+/* The process dies of the core's decision (neither lazy nor spurious), with
+ * the signal and si_code the core chose for it. */
+static _Noreturn void fatal_decision(struct process *p, const struct vm_fault_result *res,
+                                     uint64_t rip, uint64_t addr) {
+  if (res->signal == VM_SIGKILL) {
     klog(FS_LOG_INFO, "pid %d: out of memory at %#lx: killed", p->pid, addr);
     signal_fatal(p, SIGKILL, rip, addr);
   }
-  signal_fault(p, SIGSEGV,
-               d == FS_DECISION_PROTECTION ? si_code_name(VM_SEGV_ACCERR)
-                                           : si_code_name(VM_SEGV_MAPERR),
-               rip, addr);
+  signal_fault(p, res->signal, si_code_name(res->si_code), rip, addr);
 }
 
 static void kernel_mode_fault(struct trap_frame *tf, struct process *p, uint64_t addr,
@@ -84,14 +80,16 @@ static void kernel_mode_fault(struct trap_frame *tf, struct process *p, uint64_t
   }
   int d = FS_DECISION_INVALID;
   if (p) {
-    d = handle_user_page_fault(p, addr, err, tf->rip);
+    struct vm_fault_result res;
+    d = handle_user_page_fault(p, addr, err, tf->rip, &res);
     if (d == FS_DECISION_LAZY || d == FS_DECISION_SPURIOUS)
       return; /* the copy resumes where it stopped */
     /* Out of memory while the program runs: the OOM killer ends it (the
-     * syscall holds no lock and only static buffers).  During exec the copy
-     * fails instead and exec reports the OOM. */
+     * syscall holds no lock and only static buffers).  During exec, which
+     * writes the new stack with these faults (elf_loader.c says why), the
+     * copy fails instead and exec reports the OOM. */
     if (d == FS_DECISION_OOM && p->running)
-      fatal_decision(p, d, tf->rip, addr);
+      fatal_decision(p, &res, tf->rip, addr);
   } else {
     fault_stats.faults_total++; /* no space to ask: never reached the core */
     fault_stats.kernel_mode_faults++;
@@ -115,8 +113,9 @@ void page_fault_entry(struct trap_frame *tf) {
     kernel_fault_panic(tf, addr, "ring-3 fault with no current process");
   }
   /* Kernel-half addresses too: the core calls them invalid (SEGV_MAPERR). */
-  int d = handle_user_page_fault(p, addr, err, tf->rip);
+  struct vm_fault_result res;
+  int d = handle_user_page_fault(p, addr, err, tf->rip, &res);
   if (d == FS_DECISION_LAZY || d == FS_DECISION_SPURIOUS)
     return;
-  fatal_decision(p, d, tf->rip, addr);
+  fatal_decision(p, &res, tf->rip, addr);
 }

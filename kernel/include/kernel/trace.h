@@ -18,7 +18,7 @@ extern bool trace_enabled;
 void trace_init(bool on);
 
 /* The out-of-line emitters; call them through the wrappers below. */
-void trace_emit_fault(int pid, struct vm_space *vs, uint64_t rip, uint64_t addr, uint32_t err,
+void trace_emit_fault(int pid, uint64_t rip, uint64_t addr, uint32_t err,
                       const struct vm_fault_result *res);
 void trace_emit_exec(int pid, struct vm_space *vs, const char *path, uint64_t entry,
                      const struct vfs_file *file);

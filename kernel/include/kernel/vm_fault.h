@@ -22,12 +22,17 @@
 
 struct vm_fault_result {
   enum fs_decision decision;
-  /* The region holding the address (a copy: the caller may log it after the
-   * space changed).  region_type is FS_REGION_NONE when there is none. */
+  /* The region holding the address (a copy: the caller may log or trace it
+   * after the space changed).  region_type is FS_REGION_NONE when there is
+   * none, and the rest is then 0. */
   enum fs_region_type region_type;
   uint64_t region_start;
   uint64_t region_end;
   unsigned region_prot;
+  unsigned region_flags;              /* VM_LAZY, VM_GROWS_DOWN, ... */
+  const struct vfs_file *region_file; /* its backing, NULL: anonymous */
+  uint64_t region_file_offset;
+  uint64_t region_file_length;
   enum fs_populate populate; /* lazy: how the page was filled */
   paddr_t frame;             /* lazy/spurious: the frame now mapped */
   int signal;                /* 0 (retry), VM_SIGSEGV or VM_SIGKILL */
@@ -43,10 +48,13 @@ enum fs_decision vm_region_handle_page_fault(struct vm_space *vs, uint64_t addr,
                                              uint32_t error_code, uint64_t rip,
                                              struct vm_fault_result *out);
 
-/* For the kernel's own accesses to user memory (ELF loader writing the stack,
- * copy_to_user): makes the page at addr present as a kernel-mode read or write
- * fault would, and returns its frame.  0, -EFAULT (the access is not allowed
- * there) or -ENOMEM. */
+/* Makes the page at addr present as a kernel-mode read or write fault would
+ * (the same decision and counters, no fault-loop tracking) and returns its
+ * frame: 0, -EFAULT (the access is not allowed there) or -ENOMEM.  The
+ * kernel itself does not use it: copy_*_user and the ELF loader's stack
+ * writes take real ring-0 faults, which page_fault.c traces (a fault
+ * decided here would be counted without a trace record; see exec_load).
+ * Host tests and fuzz targets call it. */
 int vm_space_user_page(struct vm_space *vs, uint64_t addr, bool write, paddr_t *frame);
 
 const char *vm_decision_name(enum fs_decision d);

@@ -4,7 +4,6 @@
  * --stats / -v add their lines on stderr.
  * Usage: test_host_e2e_boot FAULTSIM WORK_DIR
  */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,12 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "elf_fixtures.h"
-#include "run_capture.h"
+#include "e2e_test.h"
 
 static const char *faultsim_path;
 static const char *work_dir;
@@ -30,32 +28,16 @@ static const unsigned char exit_42[] = {0xbf, 0x2a, 0, 0, 0, 0xb8, 0x3c, 0, 0, 0
 static const unsigned char null_write[] = {0x89, 0x04, 0x25, 0, 0, 0, 0};
 
 static char *write_program(const char *name, const unsigned char *code, size_t code_size) {
-  char *path;
-  assert_true(asprintf(&path, "%s/%s", work_dir, name) > 0);
+  char *path = e2e_path(work_dir, name);
   size_t size;
   unsigned char *image = elf_fixture_build_program(code, code_size, &size);
   assert_non_null(image);
-  FILE *file = fopen(path, "wb");
-  assert_non_null(file);
-  assert_int_equal(fwrite(image, 1, size, file), size);
-  assert_int_equal(fclose(file), 0);
+  e2e_write_file(path, image, size);
   free(image);
   return path;
 }
 
-static void run_faultsim(char **args, struct run_output *out) {
-  char *argv[16];
-  size_t n = 0;
-  argv[n++] = (char *)faultsim_path;
-  for (; *args != NULL; args++)
-    argv[n++] = *args;
-  argv[n] = NULL;
-  assert_int_equal(run_capture_timeout(argv, NULL, TIMEOUT_MS, out), 0);
-  assert_int_equal(out->timed_out, 0);
-  assert_int_equal(out->signal, 0);
-}
-
-#define FAULTSIM(out, ...) run_faultsim((char *[]){__VA_ARGS__, NULL}, (out))
+#define FAULTSIM(out, ...) E2E_RUN((out), faultsim_path, TIMEOUT_MS, __VA_ARGS__)
 
 static void expect_status(struct run_output *out, int status) {
   if (out->exit_status != status)
@@ -103,16 +85,10 @@ static void test_stats_and_verbose_lines(void **state) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s FAULTSIM WORK_DIR\n", argv[0]);
+  if (e2e_main_args(argc, argv, 2, "FAULTSIM WORK_DIR") != 0)
     return 2;
-  }
   faultsim_path = argv[1];
   work_dir = argv[2];
-  if (mkdir(work_dir, 0755) != 0 && errno != EEXIST) {
-    perror(work_dir);
-    return 2;
-  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exit_status_passes_through),
       cmocka_unit_test(test_sigsegv_is_139),

@@ -8,7 +8,7 @@
 
 #include "bench/bench.h"
 #include "bench_workload_path.h"
-#include "cli_number.h"
+#include "cli.h"
 #include "commands.h"
 #include "kernel_image.h"
 
@@ -27,20 +27,6 @@ static const char help[] =
     "  --workload FILE  the bench_faults program (default: the one built with faultsim)\n"
     "  -v               say what is running\n"
     "  --help           this text\n";
-
-static int usage_error(const char *message) {
-  fprintf(stderr, "faultsim bench: %s\nTry 'faultsim bench --help' for more information.\n",
-          message);
-  return FAULTSIM_EXIT_USAGE;
-}
-
-static int parse_count(const char *text, long min, long max, long *out) {
-  uint64_t v;
-  if (cli_parse_u64(text, (uint64_t)min, (uint64_t)max, false, &v) != 0)
-    return -1;
-  *out = (long)v;
-  return 0;
-}
 
 static void set_sizes(struct bench_options *o) {
   static const long ks[BENCH_REGION_KS] = {16, 256, 4096, 65536};
@@ -71,13 +57,14 @@ int cmd_bench(int argc, char **argv) {
   };
   struct bench_options opt = {.repeats = MIN_REPEATS};
   const char *json = NULL, *workload = FAULTSIM_BENCH_WORKLOAD_PATH;
-  long repeats = MIN_REPEATS, pages = 0;
+  uint64_t value, pages = 0;
   int verbose = 0;
   char message[512];
+  /* ":": a missing argument is told apart from an unknown option. */
   opterr = 0;
-  optind = 1;
+  optind = 0;
   int c;
-  while ((c = getopt_long(argc, argv, "+v", options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+:v", options, NULL)) != -1) {
     switch (c) {
     case 'q':
       opt.quick = 1;
@@ -86,16 +73,17 @@ int cmd_bench(int argc, char **argv) {
       json = optarg;
       break;
     case 'r':
-      if (parse_count(optarg, MIN_REPEATS, BENCH_MAX_REPEATS, &repeats) != 0) {
+      if (cli_parse_u64(optarg, MIN_REPEATS, BENCH_MAX_REPEATS, false, &value) != 0) {
         snprintf(message, sizeof message, "--repeats: '%s' is not a number in %d..%d", optarg,
                  MIN_REPEATS, BENCH_MAX_REPEATS);
-        return usage_error(message);
+        return cli_usage_error("bench", message);
       }
+      opt.repeats = (int)value;
       break;
     case 'p':
-      if (parse_count(optarg, 1, 900000, &pages) != 0) {
+      if (cli_parse_u64(optarg, 1, 900000, false, &pages) != 0) {
         snprintf(message, sizeof message, "--pages: '%s' is not a number in 1..900000", optarg);
-        return usage_error(message);
+        return cli_usage_error("bench", message);
       }
       break;
     case 'w':
@@ -107,23 +95,18 @@ int cmd_bench(int argc, char **argv) {
     case 'h':
       fputs(help, stdout);
       return 0;
-    default:
-      if (optopt)
-        snprintf(message, sizeof message, "option '%s' needs an argument or is unknown",
-                 argv[optind - 1]);
-      else
-        snprintf(message, sizeof message, "unrecognized option '%s'", argv[optind - 1]);
-      return usage_error(message);
+    default: /* ':' or '?' */
+      cli_option_error(c, options, argv, message, sizeof message);
+      return cli_usage_error("bench", message);
     }
   }
   if (optind < argc) {
     snprintf(message, sizeof message, "unexpected argument '%s'", argv[optind]);
-    return usage_error(message);
+    return cli_usage_error("bench", message);
   }
   set_sizes(&opt);
-  opt.repeats = (int)repeats;
   if (pages)
-    opt.anon_pages = pages;
+    opt.anon_pages = (long)pages;
   if (access(workload, X_OK) != 0) {
     fprintf(stderr, "faultsim bench: %s: not found or not executable (--workload FILE)\n",
             workload);
@@ -143,9 +126,11 @@ int cmd_bench(int argc, char **argv) {
     fprintf(stderr, "faultsim bench: cannot create a directory under %s\n", base);
     return FAULTSIM_EXIT_MACHINE;
   }
+  struct kernel_image kernel;
+  kernel_image_load(NULL, &kernel, message, sizeof message); /* the embedded one: cannot fail */
   struct bench_env env = {
-      .kernel_elf = faultsim_kernel_elf_start,
-      .kernel_elf_size = (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start),
+      .kernel_elf = kernel.elf,
+      .kernel_elf_size = kernel.size,
       .workload = workload,
       .faultsim = self,
       .tmpdir = tmpdir,

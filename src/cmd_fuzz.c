@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "fuzz/fuzz_args.h"
 #include "fuzz/fuzz_check.h"
@@ -20,6 +21,7 @@
 #include "fuzz/fuzz_machine.h"
 #include "fuzz/fuzz_text.h"
 #include "host_file.h"
+#include "kernel_image.h"
 
 /* Shared between the parent and its workers (MAP_SHARED). */
 struct fuzz_shared {
@@ -33,11 +35,6 @@ static double now(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int usage_error(const char *message) {
-  fprintf(stderr, "faultsim fuzz: %s\nTry 'faultsim fuzz --help' for more information.\n", message);
-  return FAULTSIM_EXIT_USAGE;
-}
-
 static int write_file(const char *path, const void *data, size_t size) {
   FILE *f = fopen(path, "wb");
   if (!f)
@@ -46,12 +43,12 @@ static int write_file(const char *path, const void *data, size_t size) {
   return fclose(f) == 0 && n == size ? 0 : -1;
 }
 
-/* --kernel FILE, read once before any worker starts (NULL data: the
- * embedded kernel). */
-static struct host_file kernel_file;
+/* The embedded kernel or --kernel FILE, loaded once before any worker
+ * starts. */
+static struct kernel_image kernel;
 
 static struct fuzz_machine *new_machine(const struct fuzz_args *a, char *why, size_t why_size) {
-  return fuzz_machine_new(a->ram_mib, kernel_file.data, kernel_file.size, why, why_size);
+  return fuzz_machine_new(a->ram_mib, kernel.elf, kernel.size, why, why_size);
 }
 
 /* " --kernel FILE" when one was given: the printed commands must be exact. */
@@ -114,7 +111,10 @@ static int run_one(struct fuzz_machine *fm, const struct fuzz_args *a, const str
   if (fuzz_machine_run(fm, p, fresh, &run, why, why_size) != 0)
     return -1;
   if (run.obs.end == FUZZ_END_MACHINE) {
-    snprintf(why, why_size, "the machine stopped abnormally: %.3000s", run.diagnosis);
+    /* The diagnosis says where the CPU stopped; the log says what the
+     * kernel was doing (a panic's message is only there). */
+    snprintf(why, why_size, "the machine stopped abnormally: %.1800s\nkernel log (tail):\n%.2000s",
+             run.diagnosis, run.kernel_log_tail ? run.kernel_log_tail : "");
     return 1;
   }
   int r = fuzz_check(p, fuzz_machine_files(fm), &run.obs, why, why_size);
@@ -345,17 +345,16 @@ int cmd_fuzz(int argc, char **argv) {
     status = 0;
     break;
   case FUZZ_ARGS_USAGE:
-    status = usage_error(message);
+    status = cli_usage_error("fuzz", message);
     break;
   default:
-    status = 0;
-    if (args.kernel && host_file_read(args.kernel, &kernel_file, message, sizeof message) != 0) {
-      fprintf(stderr, "faultsim fuzz: %s: %s\n", args.kernel, message);
+    if (kernel_image_load(args.kernel, &kernel, message, sizeof message) != 0) {
+      fprintf(stderr, "faultsim fuzz: %s\n", message);
       status = FAULTSIM_EXIT_USAGE;
+      break;
     }
-    if (status == 0)
-      status = args.reproduce ? reproduce(&args) : fuzz_many(&args);
-    host_file_free(&kernel_file);
+    status = args.reproduce ? reproduce(&args) : fuzz_many(&args);
+    kernel_image_free(&kernel);
     break;
   }
   fflush(stdout);

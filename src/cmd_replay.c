@@ -1,30 +1,34 @@
 /* `faultsim replay`: re-run a recorded trace's configuration and compare
  * event by event, or (--offline) feed it to the host build of the fault
  * core.  Exit: 0 match, 1 divergence, 2 usage or a recorded file missing or
- * changed, 3 unreadable/truncated/wrong-version trace. */
+ * changed, 3 unreadable/truncated/wrong-version trace, 4 the re-run failed. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <faultsim/abi.h>
+
+#include "cli.h"
 #include "commands.h"
 #include "host_file.h"
 #include "kernel_image.h"
+#include "run_args.h"
 #include "trace_compare.h"
 #include "trace_offline.h"
 #include "trace_reader.h"
 #include "trace_recorder.h"
-
-int cmd_replay(int argc, char **argv);
 
 enum {
   REPLAY_MATCH = 0,
   REPLAY_DIVERGENCE = 1,
   REPLAY_USAGE = 2, /* also: a recorded file is missing or its content changed */
   REPLAY_BAD_TRACE = 3,
+  REPLAY_RUN_FAILED = 4, /* the new run wrote no complete trace */
 };
 
 static const char replay_help[] =
@@ -54,13 +58,16 @@ static const char replay_help[] =
     "     the events before it\n"
     "  2  usage error, or a recorded file is missing or its SHA-256 differs\n"
     "  3  TRACE is unreadable, truncated, malformed or of another format version\n"
-    "     (the line is named)\n";
+    "     (the line is named)\n"
+    "  4  the replayed run failed: the machine could not start, or its trace ended\n"
+    "     early (faultsim run's own message and exit status are shown)\n";
 
 struct replay_options {
   int offline;
   int verbose;
-  const char *ram;
-  const char *stack_guard;
+  int have_ram, have_stack_guard; /* the overrides below are given */
+  uint64_t ram_mib;
+  uint64_t stack_guard_pages;
   const char *kernel;
   char **files; /* --file specs */
   size_t file_count;
@@ -71,14 +78,7 @@ struct replay_options {
 };
 
 static int replay_usage(const char *message) {
-  fprintf(stderr, "faultsim replay: %s\nTry 'faultsim replay --help' for more information.\n",
-          message);
-  return REPLAY_USAGE;
-}
-
-static const char *base_name(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
+  return cli_usage_error("replay", message);
 }
 
 static int push(char ***list, size_t *count, char *item) {
@@ -100,12 +100,12 @@ static char *locate(const struct replay_options *o, const char *guest, int is_pr
     const char *colon = strrchr(spec, ':');
     if (colon != NULL && strcmp(colon + 1, guest) == 0)
       return strndup(spec, (size_t)(colon - spec));
-    if (colon == NULL && guest[0] == '/' && strcmp(base_name(spec), guest + 1) == 0)
+    if (colon == NULL && guest[0] == '/' && strcmp(cli_base_name(spec), guest + 1) == 0)
       return strdup(spec);
   }
   for (size_t i = 0; i < o->search_count; i++) {
     char *candidate = NULL;
-    if (asprintf(&candidate, "%s/%s", o->search[i], base_name(guest)) < 0)
+    if (asprintf(&candidate, "%s/%s", o->search[i], cli_base_name(guest)) < 0)
       return NULL;
     if (access(candidate, R_OK) == 0)
       return candidate;
@@ -143,72 +143,88 @@ static int resolve_files(const struct replay_options *o, const struct trace_head
               host[i], f->guest_path, f->sha256, sha);
       return REPLAY_USAGE;
     }
-    if (i == 0 && strcmp(base_name(host[i]), base_name(f->guest_path)) != 0) {
+    if (i == 0 && strcmp(cli_base_name(host[i]), cli_base_name(f->guest_path)) != 0) {
       fprintf(stderr, "faultsim replay: %s: the program must be named %s, as recorded\n", host[i],
-              base_name(f->guest_path));
+              cli_base_name(f->guest_path));
       return REPLAY_USAGE;
     }
   }
   return 0;
 }
 
-/* Runs `faultsim run` with the recorded command, writing a new trace to fd;
- * the guest's stdout is discarded (the events are what is compared). */
+/* The argv of the re-run: every string owned, so freeing is one loop. */
+struct run_argv {
+  char **v;
+  size_t count;
+  int failed; /* an allocation failed: v is unusable */
+};
+
+static void __attribute__((format(printf, 2, 3))) add(struct run_argv *a, const char *fmt, ...) {
+  if (a->failed)
+    return;
+  char *text = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int length = vasprintf(&text, fmt, ap);
+  va_end(ap);
+  char **grown = length < 0 ? NULL : realloc(a->v, (a->count + 2) * sizeof(*grown));
+  if (grown == NULL) {
+    free(length < 0 ? NULL : text);
+    a->failed = 1;
+    return;
+  }
+  a->v = grown;
+  a->v[a->count++] = text;
+  a->v[a->count] = NULL;
+}
+
+static void run_argv_free(struct run_argv *a) {
+  for (size_t i = 0; i < a->count; i++)
+    free(a->v[i]);
+  free(a->v);
+}
+
+/* Runs `faultsim run` with the recorded command, writing a new trace to
+ * new_trace; the guest's stdout is discarded (the events are what is
+ * compared).  Returns run's exit status, or -1 when out of memory. */
 static int run_again(const struct replay_options *o, const struct trace_header_info *h, char **host,
                      const char *new_trace) {
-  char **argv = NULL;
-  size_t argc = 0;
-  char *owned[64];
-  size_t owned_count = 0;
-#define ARG(text) push(&argv, &argc, (char *)(text))
-#define OWNED(...)                                                                                 \
-  do {                                                                                             \
-    char *s_ = NULL;                                                                               \
-    if (asprintf(&s_, __VA_ARGS__) < 0)                                                            \
-      s_ = NULL;                                                                                   \
-    if (owned_count < 64)                                                                          \
-      owned[owned_count++] = s_;                                                                   \
-    ARG(s_);                                                                                       \
-  } while (0)
-  ARG("run");
-  ARG("--ram");
-  if (o->ram)
-    ARG(o->ram);
-  else
-    OWNED("%llu", (unsigned long long)h->ram_mib);
-  ARG("--stack-guard");
-  if (o->stack_guard)
-    ARG(o->stack_guard);
-  else
-    OWNED("%llu", (unsigned long long)h->stack_guard_pages);
-  ARG("--fail-alloc");
-  OWNED("%llu", (unsigned long long)h->fail_alloc_nth);
-  ARG("--fail-alloc-every");
-  OWNED("%llu", (unsigned long long)h->fail_alloc_every);
+  struct run_argv a = {0};
+  add(&a, "run");
+  add(&a, "--ram");
+  add(&a, "%llu", (unsigned long long)(o->have_ram ? o->ram_mib : h->ram_mib));
+  add(&a, "--stack-guard");
+  add(&a, "%llu",
+      (unsigned long long)(o->have_stack_guard ? o->stack_guard_pages : h->stack_guard_pages));
+  add(&a, "--fail-alloc");
+  add(&a, "%llu", (unsigned long long)h->fail_alloc_nth);
+  add(&a, "--fail-alloc-every");
+  add(&a, "%llu", (unsigned long long)h->fail_alloc_every);
   if (h->selftest_pf)
-    ARG("--selftest-pf");
+    add(&a, "--selftest-pf");
   if (o->kernel) {
-    ARG("--kernel");
-    ARG(o->kernel);
+    add(&a, "--kernel");
+    add(&a, "%s", o->kernel);
   }
   if (o->verbose)
-    ARG("-v");
-  ARG("--trace");
-  ARG(new_trace);
+    add(&a, "-v");
+  add(&a, "--trace");
+  add(&a, "%s", new_trace);
   for (size_t i = 1; i < h->file_count; i++) {
-    ARG("--file");
-    OWNED("%s:%s", host[i], h->files[i].guest_path);
+    add(&a, "--file");
+    add(&a, "%s:%s", host[i], h->files[i].guest_path);
   }
   for (int i = 0; i < h->envc; i++) {
-    ARG("--env");
-    ARG(h->envp[i]);
+    add(&a, "--env");
+    add(&a, "%s", h->envp[i]);
   }
-  ARG(host[0]);
+  add(&a, "%s", host[0]);
   for (int i = 1; i < h->argc; i++)
-    ARG(h->argv[i]);
-  ARG(NULL);
-#undef ARG
-#undef OWNED
+    add(&a, "%s", h->argv[i]);
+  if (a.failed) {
+    run_argv_free(&a);
+    return -1;
+  }
 
   /* The guest writes to fd 1 through stdout: park it on /dev/null. */
   fflush(stdout);
@@ -216,7 +232,7 @@ static int run_again(const struct replay_options *o, const struct trace_header_i
   FILE *null_out = fopen("/dev/null", "w");
   if (saved >= 0 && null_out != NULL)
     dup2(fileno(null_out), STDOUT_FILENO);
-  int status = cmd_run((int)argc - 1, argv);
+  int status = cmd_run((int)a.count, a.v);
   fflush(stdout);
   if (saved >= 0) {
     dup2(saved, STDOUT_FILENO);
@@ -224,28 +240,38 @@ static int run_again(const struct replay_options *o, const struct trace_header_i
   }
   if (null_out != NULL)
     fclose(null_out);
-  for (size_t i = 0; i < owned_count; i++)
-    free(owned[i]);
-  free(argv);
+  run_argv_free(&a);
   return status;
 }
 
-static void note_kernel(const struct replay_options *o, const struct trace_header_info *h) {
-  char sha[TRACE_SHA256_HEX];
-  if (o->kernel != NULL) {
-    struct host_file k;
-    char reason[256];
-    if (host_file_read(o->kernel, &k, reason, sizeof(reason)) != 0)
-      return; /* run reports it */
-    trace_sha256_hex(k.data, k.size, sha);
-    host_file_free(&k);
-  } else {
-    trace_sha256_hex(faultsim_kernel_elf_start,
-                     (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start), sha);
+/* The kernel the re-run boots, loaded here first so that an unusable
+ * --kernel is a usage error before anything runs; notes a kernel other than
+ * the recorded one.  0 or an exit status. */
+static int check_kernel(const struct replay_options *o, const struct trace_header_info *h) {
+  struct kernel_image kernel;
+  char err[512];
+  if (kernel_image_load(o->kernel, &kernel, err, sizeof(err)) != 0) {
+    fprintf(stderr, "faultsim replay: --kernel %s\n", err);
+    return REPLAY_USAGE;
   }
+  char sha[TRACE_SHA256_HEX];
+  trace_sha256_hex(kernel.elf, kernel.size, sha);
+  kernel_image_free(&kernel);
   if (strncmp(h->kernel_build_id, "sha256:", 7) != 0 || strcmp(h->kernel_build_id + 7, sha) != 0)
     fprintf(stderr, "faultsim replay: note: the kernel differs from the recorded one (%s)\n",
             h->kernel_build_id);
+  return 0;
+}
+
+/* The re-run left no usable trace: its own messages are on stderr already. */
+static int run_failed(int run_status) {
+  if (run_status < 0) {
+    fputs("faultsim replay: out of memory\n", stderr);
+    return REPLAY_RUN_FAILED;
+  }
+  fprintf(stderr, "faultsim replay: the replayed run failed (faultsim run exited %d)\n",
+          run_status);
+  return run_status == FAULTSIM_EXIT_USAGE ? REPLAY_USAGE : REPLAY_RUN_FAILED;
 }
 
 static int replay_online(const struct replay_options *o) {
@@ -256,11 +282,13 @@ static int replay_online(const struct replay_options *o) {
     return REPLAY_BAD_TRACE;
   }
   const struct trace_header_info *h = trace_reader_header(recorded);
-  char **host = calloc(h->file_count + 1, sizeof(*host));
+  /* The reader guarantees file_count >= 1: files[0] is the program. */
+  char **host = calloc(h->file_count, sizeof(*host));
   int status = host ? resolve_files(o, h, host) : REPLAY_USAGE;
+  if (status == 0)
+    status = check_kernel(o, h);
   int fd = -1;
   if (status == 0) {
-    note_kernel(o, h);
     /* The new trace lives in memory only: no temporary file to clean up. */
     fd = memfd_create("faultsim-replay", 0);
     if (fd < 0) {
@@ -271,11 +299,11 @@ static int replay_online(const struct replay_options *o) {
   if (status == 0) {
     char new_path[64];
     snprintf(new_path, sizeof(new_path), "/proc/self/fd/%d", fd);
-    run_again(o, h, host, new_path);
-    struct trace_reader *fresh = trace_reader_open(new_path, err, sizeof(err));
+    int run_status = run_again(o, h, host, new_path);
+    struct trace_reader *fresh =
+        run_status < 0 ? NULL : trace_reader_open(new_path, err, sizeof(err));
     if (fresh == NULL) {
-      fprintf(stderr, "faultsim replay: the new run wrote no trace (%s)\n", err);
-      status = REPLAY_USAGE;
+      status = run_failed(run_status);
     } else {
       struct trace_compare_options opt = {"recorded", "replayed", 1};
       struct trace_compare_result result;
@@ -283,6 +311,8 @@ static int replay_online(const struct replay_options *o) {
                                      &result);
       if (status == 0)
         printf("replay: %llu events match\n", (unsigned long long)result.events_a);
+      else if (status == 3 && result.unreadable == 2)
+        status = run_failed(run_status);
       trace_reader_close(fresh);
     }
   }
@@ -337,11 +367,23 @@ int cmd_replay(int argc, char **argv) {
       if (push(&o.search, &o.search_count, optarg) != 0)
         status = replay_usage("out of memory");
       break;
-    case OPT_RAM:
-      o.ram = optarg;
+    case OPT_RAM: /* checked here: run's usage error would name run's options */
+      if (cli_parse_u64(optarg, FS_RAM_MIN_MIB, FS_RAM_MAX_MIB, false, &o.ram_mib) != 0) {
+        char message[256];
+        snprintf(message, sizeof(message), "--ram '%s': expected MiB between %d and %d", optarg,
+                 FS_RAM_MIN_MIB, FS_RAM_MAX_MIB);
+        status = replay_usage(message);
+      }
+      o.have_ram = 1;
       break;
     case OPT_STACK_GUARD:
-      o.stack_guard = optarg;
+      if (cli_parse_u64(optarg, 0, RUN_MAX_STACK_GUARD_PAGES, false, &o.stack_guard_pages) != 0) {
+        char message[256];
+        snprintf(message, sizeof(message), "--stack-guard '%s': expected pages between 0 and %llu",
+                 optarg, (unsigned long long)RUN_MAX_STACK_GUARD_PAGES);
+        status = replay_usage(message);
+      }
+      o.have_stack_guard = 1;
       break;
     case OPT_KERNEL:
       o.kernel = optarg;
@@ -353,15 +395,9 @@ int cmd_replay(int argc, char **argv) {
       fputs(replay_help, stdout);
       status = 0;
       break;
-    case ':': {
+    default: { /* ':' or '?' */
       char message[256];
-      snprintf(message, sizeof(message), "option '%s' requires an argument", argv[optind - 1]);
-      status = replay_usage(message);
-      break;
-    }
-    default: {
-      char message[256];
-      snprintf(message, sizeof(message), "unrecognized option '%s'", argv[optind - 1]);
+      cli_option_error(option, options, argv, message, sizeof(message));
       status = replay_usage(message);
       break;
     }

@@ -1,10 +1,12 @@
 /* `faultsim run`: check PROGRAM, pack the initramfs, boot, run, report. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <faultsim/abi.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "cpio_writer.h"
 #include "elfcheck.h"
@@ -25,7 +27,7 @@ struct run_state {
   struct run_args args;
   struct host_file program;
   struct host_file *files;
-  struct host_file kernel_file;
+  struct kernel_image kernel;
   struct cpio_writer *cpio;
   void *initramfs;
   size_t initramfs_size;
@@ -43,23 +45,13 @@ static void run_state_free(struct run_state *s) {
   free(s->guest_program);
   free(s->initramfs);
   cpio_writer_free(s->cpio);
-  host_file_free(&s->kernel_file);
+  kernel_image_free(&s->kernel);
   if (s->files != NULL)
     for (size_t i = 0; i < s->args.file_count; i++)
       host_file_free(&s->files[i]);
   free(s->files);
   host_file_free(&s->program);
   run_args_free(&s->args);
-}
-
-static int usage_error(const char *message) {
-  fprintf(stderr, "faultsim run: %s\nTry 'faultsim run --help' for more information.\n", message);
-  return FAULTSIM_EXIT_USAGE;
-}
-
-static const char *base_name(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
 }
 
 /* Single-quotes a word unless it is plainly safe, the way a shell would need. */
@@ -121,34 +113,10 @@ static void print_log_tail(const char *log) {
     fputs("faultsim: the kernel log is empty\n", stderr);
     return;
   }
-  size_t length = strlen(log);
-  const char *start = log + length;
-  /* Skip a final newline, then step back over the wanted number of lines. */
-  if (start > log && start[-1] == '\n')
-    start--;
-  int lines = 0;
-  while (start > log) {
-    if (start[-1] == '\n' && ++lines == KERNEL_LOG_TAIL_LINES)
-      break;
-    start--;
-  }
   fputs("faultsim: kernel log (tail):\n", stderr);
-  fputs(start, stderr);
-  if (log[length - 1] != '\n')
+  fputs(cli_text_tail(log, KERNEL_LOG_TAIL_LINES, SIZE_MAX), stderr);
+  if (log[strlen(log) - 1] != '\n')
     fputc('\n', stderr);
-}
-
-static const char *outcome_name(enum machine_outcome outcome) {
-  switch (outcome) {
-  case MACHINE_PANIC:
-    return "kernel panic";
-  case MACHINE_TRIPLE_FAULT:
-    return "triple fault";
-  case MACHINE_ERROR:
-    return "machine error";
-  default:
-    return "abnormal stop";
-  }
 }
 
 /* Reads PROGRAM, the --file inputs and the kernel; returns an exit status or
@@ -172,9 +140,8 @@ static int load_inputs(struct run_state *s) {
       return FAULTSIM_EXIT_USAGE;
     }
   }
-  if (args->kernel_path != NULL &&
-      host_file_read(args->kernel_path, &s->kernel_file, reason, sizeof(reason)) != 0) {
-    fprintf(stderr, "faultsim: %s: %s\n", args->kernel_path, reason);
+  if (kernel_image_load(args->kernel_path, &s->kernel, reason, sizeof(reason)) != 0) {
+    fprintf(stderr, "faultsim: %s\n", reason);
     return FAULTSIM_EXIT_USAGE;
   }
   return 0;
@@ -200,7 +167,7 @@ static int build_initramfs(struct run_state *s) {
                              mode, reason, sizeof(reason)) != 0) {
       char message[1024];
       snprintf(message, sizeof(message), "--file %s: %s", args->files[i].host, reason);
-      return usage_error(message);
+      return cli_usage_error("run", message);
     }
   }
   if (cpio_writer_finish(s->cpio, &s->initramfs, &s->initramfs_size, reason, sizeof(reason)) != 0) {
@@ -212,7 +179,7 @@ static int build_initramfs(struct run_state *s) {
 
 static int prepare_guest_command(struct run_state *s) {
   const struct run_args *args = &s->args;
-  if (asprintf(&s->guest_program, "/bin/%s", base_name(args->program)) < 0) {
+  if (asprintf(&s->guest_program, "/bin/%s", cli_base_name(args->program)) < 0) {
     s->guest_program = NULL;
     fputs("faultsim: out of memory\n", stderr);
     return FAULTSIM_EXIT_MACHINE;
@@ -232,7 +199,7 @@ static int prepare_guest_command(struct run_state *s) {
     snprintf(message, sizeof(message),
              "the arguments and environment take %zu bytes; at most %llu fit", arg_bytes,
              (unsigned long long)FS_BOOT_ARGS_MAX);
-    return usage_error(message);
+    return cli_usage_error("run", message);
   }
   s->cmdline = render_cmdline(args, s->guest_argv);
   if (s->cmdline == NULL) {
@@ -251,7 +218,7 @@ static int exit_status_of(const struct run_state *s, const struct machine_result
       fprintf(stderr, "faultsim: the program was killed by signal %d\n", result->code);
     return FAULTSIM_EXIT_SIGNAL_BASE + (result->code & 0x7f);
   default:
-    fprintf(stderr, "faultsim: the machine stopped: %s\n", outcome_name(result->outcome));
+    fprintf(stderr, "faultsim: the machine stopped: %s\n", trace_outcome_name(result->outcome));
     if (result->diagnosis[0] != '\0') {
       fputs(result->diagnosis, stderr);
       if (result->diagnosis[strlen(result->diagnosis) - 1] != '\n')
@@ -283,14 +250,9 @@ static int run_machine(struct run_state *s) {
       .guest_stdout = stdout,
       .guest_stderr = stderr,
       .kernel_log = args->verbosity > 0 ? stderr : NULL,
+      .kernel_elf = s->kernel.elf,
+      .kernel_elf_size = s->kernel.size,
   };
-  if (args->kernel_path != NULL) {
-    config.kernel_elf = s->kernel_file.data;
-    config.kernel_elf_size = s->kernel_file.size;
-  } else {
-    config.kernel_elf = faultsim_kernel_elf_start;
-    config.kernel_elf_size = (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start);
-  }
 
   char err[512] = "";
   struct trace_recorder *trace = NULL;
@@ -378,7 +340,7 @@ int cmd_run(int argc, char **argv) {
     status = 0;
     break;
   case RUN_ARGS_USAGE:
-    status = usage_error(message);
+    status = cli_usage_error("run", message);
     break;
   default:
     status = load_inputs(&state);

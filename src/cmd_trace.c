@@ -2,12 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "trace_compare.h"
 #include "trace_reader.h"
 #include "trace_stats.h"
-
-int cmd_trace(int argc, char **argv);
 
 static const char trace_help[] =
     "Usage: faultsim trace stats TRACE\n"
@@ -21,12 +20,6 @@ static const char trace_help[] =
     "          events differ.  Exit 0 when the events are identical, 1 when they\n"
     "          differ, 3 when either trace is unreadable, truncated or of another\n"
     "          format version\n";
-
-static int trace_usage(const char *message) {
-  fprintf(stderr, "faultsim trace: %s\nTry 'faultsim trace --help' for more information.\n",
-          message);
-  return FAULTSIM_EXIT_USAGE;
-}
 
 static int trace_diff(const char *path_a, const char *path_b) {
   char err[512];
@@ -60,15 +53,15 @@ int cmd_trace(int argc, char **argv) {
     fputs(trace_help, stdout);
     status = 0;
   } else if (argc < 2) {
-    status = trace_usage("missing SUBCOMMAND (stats or diff)");
+    status = cli_usage_error("trace", "missing SUBCOMMAND (stats or diff)");
   } else if (strcmp(argv[1], "stats") == 0) {
     status = argc == 3 ? trace_stats_print(argv[2], stdout, stderr)
-                       : trace_usage("usage: faultsim trace stats TRACE");
+                       : cli_usage_error("trace", "usage: faultsim trace stats TRACE");
   } else if (strcmp(argv[1], "diff") == 0) {
-    status =
-        argc == 4 ? trace_diff(argv[2], argv[3]) : trace_usage("usage: faultsim trace diff A B");
+    status = argc == 4 ? trace_diff(argv[2], argv[3])
+                       : cli_usage_error("trace", "usage: faultsim trace diff A B");
   } else {
-    status = trace_usage("unknown subcommand (expected stats or diff)");
+    status = cli_usage_error("trace", "unknown subcommand (expected stats or diff)");
   }
   fflush(stdout);
   return status;

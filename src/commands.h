@@ -14,6 +14,10 @@ enum faultsim_exit {
   FAULTSIM_EXIT_SIGNAL_BASE = 128, /* + signal number */
 };
 
-int cmd_run(int argc, char **argv);
+int cmd_run(int argc, char **argv);    /* cmd_run.c */
+int cmd_replay(int argc, char **argv); /* cmd_replay.c */
+int cmd_trace(int argc, char **argv);  /* cmd_trace.c */
+int cmd_fuzz(int argc, char **argv);   /* cmd_fuzz.c */
+int cmd_bench(int argc, char **argv);  /* cmd_bench.c */
 
 #endif /* FAULTSIM_COMMANDS_H */

@@ -8,17 +8,23 @@
 #define NEWC_HEADER_SIZE  110
 #define NEWC_TRAILER_NAME "TRAILER!!!"
 
+#define NOT_A_FILE SIZE_MAX
+
 struct cpio_entry {
   char *path; /* without the leading '/' */
   uint32_t mode;
   const void *data;
   size_t size;
+  size_t file;        /* index among the files added; NOT_A_FILE for a directory */
+  uint32_t ino;       /* set by cpio_writer_finish */
+  size_t data_offset; /* likewise */
 };
 
 struct cpio_writer {
   struct cpio_entry *entries; /* the files added, in the order added */
   size_t count;
   size_t capacity;
+  int finished;
 };
 
 struct cpio_writer *cpio_writer_new(void) {
@@ -118,12 +124,67 @@ int cpio_writer_add_file(struct cpio_writer *w, const char *guest_path, const vo
     snprintf(err, err_size, "out of memory");
     return -1;
   }
-  w->entries[w->count++] = (struct cpio_entry){copy, mode, data, size};
+  w->entries[w->count] = (struct cpio_entry){copy, mode, data, size, w->count, 0, 0};
+  w->count++;
   return 0;
 }
 
 static int compare_entries(const void *a, const void *b) {
   return strcmp(((const struct cpio_entry *)a)->path, ((const struct cpio_entry *)b)->path);
+}
+
+static void free_directories(struct cpio_entry *all, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (all[i].file == NOT_A_FILE)
+      free(all[i].path);
+  free(all);
+}
+
+/* The numbering rule: the files plus every directory they imply, sorted by
+ * path (a parent before its children: a proper prefix compares smaller),
+ * each once; entry i gets inode i + 1.  Into *sorted (free with
+ * free_directories: it owns the directory names, borrows the file entries'
+ * names).  0, or -1 when out of memory. */
+static int lay_out(const struct cpio_entry *files, size_t count, struct cpio_entry **sorted,
+                   size_t *sorted_count) {
+  size_t max_entries = count;
+  for (size_t i = 0; i < count; i++)
+    for (const char *p = files[i].path; *p; p++)
+      if (*p == '/')
+        max_entries++;
+  struct cpio_entry *all = calloc(max_entries ? max_entries : 1, sizeof(*all));
+  if (all == NULL)
+    return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++) {
+    const char *path = files[i].path;
+    all[n++] = files[i];
+    for (const char *p = path; *p; p++) {
+      if (*p != '/')
+        continue;
+      char *dir = strndup(path, (size_t)(p - path));
+      if (dir == NULL) {
+        free_directories(all, n);
+        return -1;
+      }
+      all[n++] = (struct cpio_entry){dir, CPIO_MODE_DIR, NULL, 0, NOT_A_FILE, 0, 0};
+    }
+  }
+  qsort(all, n, sizeof(*all), compare_entries);
+  size_t unique = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (unique > 0 && strcmp(all[unique - 1].path, all[i].path) == 0) {
+      if (all[i].file == NOT_A_FILE)
+        free(all[i].path); /* a repeated implied directory */
+      continue;
+    }
+    all[unique++] = all[i];
+  }
+  for (size_t i = 0; i < unique; i++)
+    all[i].ino = (uint32_t)(i + 1);
+  *sorted = all;
+  *sorted_count = unique;
+  return 0;
 }
 
 static size_t pad4(size_t n) {
@@ -163,73 +224,98 @@ int cpio_writer_finish(struct cpio_writer *w, void **archive, size_t *archive_si
                        size_t err_size) {
   *archive = NULL;
   *archive_size = 0;
-  /* Every file plus each of its ancestors; duplicates among the ancestors
-   * are dropped after sorting. */
-  size_t max_entries = w->count;
-  for (size_t i = 0; i < w->count; i++)
-    for (const char *p = w->entries[i].path; *p; p++)
-      if (*p == '/')
-        max_entries++;
-  struct cpio_entry *all = calloc(max_entries ? max_entries : 1, sizeof(*all));
-  if (all == NULL) {
+  struct cpio_entry *all;
+  size_t n;
+  if (lay_out(w->entries, w->count, &all, &n) != 0) {
     snprintf(err, err_size, "out of memory");
     return -1;
   }
-  size_t n = 0;
-  int failed = 0;
-  for (size_t i = 0; i < w->count && !failed; i++) {
-    const char *path = w->entries[i].path;
-    all[n++] = w->entries[i]; /* borrows the path */
-    for (const char *p = path; *p; p++) {
-      if (*p != '/')
-        continue;
-      char *dir = strndup(path, (size_t)(p - path));
-      if (dir == NULL) {
-        failed = 1;
-        break;
-      }
-      all[n++] = (struct cpio_entry){dir, CPIO_MODE_DIR, NULL, 0};
-    }
-  }
-  void *buffer = NULL;
-  if (!failed) {
-    /* Parents sort before children: a proper prefix compares smaller. */
-    qsort(all, n, sizeof(*all), compare_entries);
-    size_t unique = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (unique > 0 && strcmp(all[unique - 1].path, all[i].path) == 0) {
-        free(all[i].path); /* a repeated implied directory; files never repeat */
-        continue;
-      }
-      all[unique++] = all[i];
-    }
-    n = unique;
-    size_t total = entry_bytes(NEWC_TRAILER_NAME, 0);
-    for (size_t i = 0; i < n; i++)
-      total += entry_bytes(all[i].path, all[i].size);
-    buffer = malloc(total);
-    if (buffer == NULL) {
-      failed = 1;
-    } else {
-      size_t at = 0;
-      for (size_t i = 0; i < n; i++) {
-        uint32_t nlink = all[i].mode == CPIO_MODE_DIR ? 2 : 1;
-        at += emit_entry((unsigned char *)buffer + at, (uint32_t)(i + 1), all[i].path, all[i].mode,
-                         nlink, all[i].data, all[i].size);
-      }
-      at += emit_entry((unsigned char *)buffer + at, 0, NEWC_TRAILER_NAME, 0, 1, NULL, 0);
-      *archive = buffer;
-      *archive_size = at;
-    }
-  }
-  /* Free the directory names this function made; file names belong to w. */
+  size_t total = entry_bytes(NEWC_TRAILER_NAME, 0);
   for (size_t i = 0; i < n; i++)
-    if (all[i].mode == CPIO_MODE_DIR)
-      free(all[i].path);
-  free(all);
-  if (failed) {
+    total += entry_bytes(all[i].path, all[i].size);
+  unsigned char *buffer = malloc(total);
+  if (buffer == NULL) {
+    free_directories(all, n);
     snprintf(err, err_size, "out of memory");
     return -1;
   }
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t nlink = all[i].mode == CPIO_MODE_DIR ? 2 : 1;
+    if (all[i].file != NOT_A_FILE) {
+      struct cpio_entry *file = &w->entries[all[i].file];
+      file->ino = all[i].ino;
+      file->data_offset = at + pad4(NEWC_HEADER_SIZE + strlen(all[i].path) + 1);
+    }
+    at += emit_entry(buffer + at, all[i].ino, all[i].path, all[i].mode, nlink, all[i].data,
+                     all[i].size);
+  }
+  at += emit_entry(buffer + at, 0, NEWC_TRAILER_NAME, 0, 1, NULL, 0);
+  free_directories(all, n);
+  w->finished = 1;
+  *archive = buffer;
+  *archive_size = at;
   return 0;
+}
+
+int cpio_writer_lookup(const struct cpio_writer *w, const char *guest_path, uint32_t *ino,
+                       size_t *data_offset) {
+  if (!w->finished || guest_path[0] != '/')
+    return -1;
+  for (size_t i = 0; i < w->count; i++) {
+    if (strcmp(w->entries[i].path, guest_path + 1) == 0) {
+      *ino = w->entries[i].ino;
+      *data_offset = w->entries[i].data_offset;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+int cpio_inode_numbers(const char *const *paths, size_t count, uint32_t *inos) {
+  struct cpio_entry *files = calloc(count ? count : 1, sizeof(*files));
+  if (files == NULL)
+    return -1;
+  for (size_t i = 0; i < count; i++) {
+    /* Borrowed: lay_out only reads file names. */
+    files[i].path = (char *)paths[i] + (paths[i][0] == '/');
+    files[i].mode = CPIO_MODE_FILE;
+    files[i].file = i;
+    inos[i] = 0;
+  }
+  struct cpio_entry *all;
+  size_t n;
+  int status = lay_out(files, count, &all, &n);
+  if (status == 0) {
+    for (size_t i = 0; i < n; i++)
+      if (all[i].file != NOT_A_FILE)
+        inos[all[i].file] = all[i].ino;
+    /* A path given twice is one entry: give every copy its number. */
+    for (size_t i = 0; i < count; i++)
+      for (size_t j = 0; j < count && inos[i] == 0; j++)
+        if (inos[j] != 0 && strcmp(files[i].path, files[j].path) == 0)
+          inos[i] = inos[j];
+    free_directories(all, n);
+  }
+  free(files);
+  return status;
+}
+
+int cpio_pack(const struct cpio_file *files, size_t count, void **archive, size_t *archive_size,
+              char *err, size_t err_size) {
+  *archive = NULL;
+  *archive_size = 0;
+  struct cpio_writer *w = cpio_writer_new();
+  if (w == NULL) {
+    snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  int status = 0;
+  for (size_t i = 0; i < count && status == 0; i++)
+    status = cpio_writer_add_file(w, files[i].guest_path, files[i].data, files[i].size,
+                                  files[i].mode, err, err_size);
+  if (status == 0)
+    status = cpio_writer_finish(w, archive, archive_size, err, err_size);
+  cpio_writer_free(w);
+  return status;
 }

@@ -37,8 +37,36 @@ int cpio_writer_add_file(struct cpio_writer *w, const char *guest_path, const vo
                          size_t size, uint32_t mode, char *err, size_t err_size);
 
 /* Lays out the archive in one malloc'd buffer the caller frees.  The writer
- * can be freed afterwards.  Returns 0, or -1 with a reason in err. */
+ * can be freed afterwards.  Returns 0, or -1 with a reason in err.
+ *
+ * Inodes are numbered 1, 2, ... over the sorted paths of the files and of
+ * every directory they imply; the kernel keeps those numbers, and traces
+ * name files by them. */
 int cpio_writer_finish(struct cpio_writer *w, void **archive, size_t *archive_size, char *err,
                        size_t err_size);
+
+/* After cpio_writer_finish: the inode of a file added at guest_path, and the
+ * offset of its data in the archive (for a caller that rewrites it in guest
+ * RAM).  Returns 0, or -1 when no such file was added or before finish. */
+int cpio_writer_lookup(const struct cpio_writer *w, const char *guest_path, uint32_t *ino,
+                       size_t *data_offset);
+
+/* The inode numbers an archive holding exactly these files gives them
+ * (paths with or without the leading '/'), for readers that know only the
+ * paths, as a trace header does.  Returns 0, or -1 when out of memory. */
+int cpio_inode_numbers(const char *const *paths, size_t count, uint32_t *inos);
+
+/* One file for cpio_pack. */
+struct cpio_file {
+  const char *guest_path;
+  const void *data;
+  size_t size;
+  uint32_t mode;
+};
+
+/* A whole archive in one call: a writer, every file added, finished.
+ * Returns 0, or -1 with a reason in err. */
+int cpio_pack(const struct cpio_file *files, size_t count, void **archive, size_t *archive_size,
+              char *err, size_t err_size);
 
 #endif /* FAULTSIM_CPIO_WRITER_H */

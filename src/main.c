@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 
 struct command {
@@ -10,12 +11,6 @@ struct command {
   int (*run)(int argc, char **argv);
   const char *summary;
 };
-
-/* Defined in cmd_replay.c and cmd_trace.c. */
-int cmd_replay(int argc, char **argv);
-int cmd_trace(int argc, char **argv);
-int cmd_fuzz(int argc, char **argv);  /* cmd_fuzz.c */
-int cmd_bench(int argc, char **argv); /* cmd_bench.c */
 
 static const struct command commands[] = {
     {"run", cmd_run, "boot the kernel and run a static x86-64 program"},
@@ -39,21 +34,17 @@ static void print_help(FILE *out) {
         out);
 }
 
-static int usage_error(const char *message) {
-  fprintf(stderr, "faultsim: %s\nTry 'faultsim --help' for more information.\n", message);
-  return FAULTSIM_EXIT_USAGE;
-}
-
 int main(int argc, char **argv) {
   static const struct option options[] = {
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0},
   };
-  /* "+": the first non-option is the command; its options are its own. */
+  /* "+": the first non-option is the command; its options are its own.
+   * ":": a missing argument is told apart from an unknown option. */
   opterr = 0;
   int option;
-  while ((option = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+  while ((option = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
     switch (option) {
     case 'h':
       print_help(stdout);
@@ -63,21 +54,18 @@ int main(int argc, char **argv) {
       return 0;
     default: {
       char message[256];
-      if (optopt != 0 && optopt != 'h' && optopt != 'V')
-        snprintf(message, sizeof(message), "invalid option -- '%c'", optopt);
-      else
-        snprintf(message, sizeof(message), "unrecognized option '%s'", argv[optind - 1]);
-      return usage_error(message);
+      cli_option_error(option, options, argv, message, sizeof(message));
+      return cli_usage_error(NULL, message);
     }
     }
   }
   if (optind >= argc)
-    return usage_error("missing COMMAND");
+    return cli_usage_error(NULL, "missing COMMAND");
   const char *name = argv[optind];
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     if (strcmp(name, commands[i].name) == 0)
       return commands[i].run(argc - optind, argv + optind);
   char message[256];
   snprintf(message, sizeof(message), "unknown command '%s'", name);
-  return usage_error(message);
+  return cli_usage_error(NULL, message);
 }

@@ -8,7 +8,7 @@
 
 #include <faultsim/abi.h>
 
-#include "cli_number.h"
+#include "cli.h"
 #include "cpio_writer.h"
 
 const char run_args_help[] =
@@ -119,11 +119,8 @@ static enum run_args_status add_file(struct run_args *args, const char *spec, ch
     return usage(err, err_size, "out of memory");
   if (colon != NULL) {
     guest = strdup(colon + 1);
-  } else {
-    const char *slash = strrchr(host, '/');
-    const char *base = slash ? slash + 1 : host;
-    if (asprintf(&guest, "/%s", base) < 0)
-      guest = NULL;
+  } else if (asprintf(&guest, "/%s", cli_base_name(host)) < 0) {
+    guest = NULL;
   }
   if (guest == NULL) {
     free(host);
@@ -263,21 +260,9 @@ enum run_args_status parse_run_args(int argc, char **argv, struct run_args *args
       break;
     case 'h':
       return RUN_ARGS_HELP;
-    case ':':
-      /* optopt holds the short option letter, or a long option's value. */
-      if (optopt > 0 && optopt < OPT_RAM)
-        status = usage(err, err_size, "option requires an argument -- '%c'", optopt);
-      else
-        status = usage(err, err_size, "option '--%s' requires an argument", option_name(optopt));
-      break;
-    default: /* '?' */
-      if (optopt > 0 && optopt < OPT_RAM)
-        status = usage(err, err_size, "invalid option -- '%c'", optopt);
-      else if (optopt >= OPT_RAM)
-        status =
-            usage(err, err_size, "option '--%s' doesn't allow an argument", option_name(optopt));
-      else
-        status = usage(err, err_size, "unrecognized option '%s'", argv[optind - 1]);
+    default: /* ':' or '?' */
+      cli_option_error(option, long_options, argv, err, err_size);
+      status = RUN_ARGS_USAGE;
       break;
     }
     if (status != RUN_ARGS_OK)

@@ -38,7 +38,6 @@ struct bench_mark {
   uint64_t host_ns; /* faultsim: when the host received the line */
   long ns;          /* natively: CLOCK_MONOTONIC read by the program; else -1 */
   long minflt;      /* natively: ru_minflt; else -1 */
-  uint64_t tsc;     /* faultsim: the guest instruction count */
 };
 
 struct bench_marks {
@@ -46,13 +45,17 @@ struct bench_marks {
   struct bench_mark m[BENCH_MAX_MARKS];
 };
 
+/* Parses a mark line's text, "mark NAME ns=T minflt=F tsc=C"
+ * (guest/bench/bench_mark.h), into *mark (host_ns left alone).  0, or -1
+ * when text is not one. */
+int bench_mark_parse(const char *text, struct bench_mark *mark);
+
 /* Elapsed ns between two named marks (host clock under faultsim, the
- * program's own natively), and the minflt / tsc differences; -1 / 0 if a
- * mark is missing. */
+ * program's own natively), and the minflt difference; -1 / 0 if a mark is
+ * missing. */
 double bench_marks_ns(const struct bench_marks *marks, const char *from, const char *to,
                       int native);
 double bench_marks_minflt(const struct bench_marks *marks, const char *from, const char *to);
-double bench_marks_tsc(const struct bench_marks *marks, const char *from, const char *to);
 
 /* Everything the faultsim side of a measurement needs; the initramfs is
  * built once per guest command and reused. */
@@ -98,8 +101,10 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
 
 /* Spawns argv (argv[0] a path) with stdout on a pipe and stdin/stderr on
  * /dev/null; *first_ns is the time from fork to the first stdout byte (-1
- * if none), *total_ns to its exit.  Returns its exit status, -1 on error. */
-int bench_spawn(char *const *argv, double *first_ns, double *total_ns);
+ * if none), *total_ns to its exit.  When out is not NULL, the start of its
+ * stdout is kept there (NUL-terminated, out_size bytes at most).  Returns
+ * its exit status, -1 on error. */
+int bench_spawn(char *const *argv, double *first_ns, double *total_ns, char *out, size_t out_size);
 
 /* fork + exec of argv with stdout (and stderr when with_stderr; /dev/null
  * otherwise) on a pipe, stdin from /dev/null, in a process group of its own
@@ -127,7 +132,6 @@ struct bench_region_result {
 struct bench_results {
   struct bench_stat anon_ns, anon_ns_native, anon_ratio;
   struct bench_stat file_cold_ns, file_warm_ns, file_ns_native;
-  struct bench_stat baseline_ns; /* faultsim, N = 0: the two marks alone */
   double anon_insns_per_fault;
   double phase_insns[PROFILE_PHASE_COUNT]; /* per lazy anonymous fault */
   struct machine_profile_fn top_fns[MACHINE_PROFILE_TOP];
@@ -140,14 +144,15 @@ struct bench_results {
   struct bench_stat startup_first_ms, startup_exit_ms, native_exit_ms;
   int qemu_measured;
   struct bench_stat qemu_ns;
-  char qemu_note[256];
+  char qemu_note[256]; /* why not measured; when measured, what --quick left out or "" */
 };
 
 int bench_suite_run(const struct bench_env *env, const struct bench_options *opt,
                     struct bench_results *res, char *err, size_t err_size);
 
-/* qemu-system-x86_64 column (bench_qemu.c): measures into res->qemu_ns, or
- * leaves res->qemu_measured 0 with a note saying why not. */
+/* qemu-system-x86_64 column (bench_qemu.c): measures into res->qemu_ns
+ * (a note says what --quick left out), or leaves res->qemu_measured 0 with
+ * a note saying why not. */
 void bench_qemu_run(const struct bench_env *env, const struct bench_options *opt,
                     struct bench_results *res);
 

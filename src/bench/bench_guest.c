@@ -15,6 +15,7 @@
 #include "bench.h"
 #include "cpio_writer.h"
 #include "host_file.h"
+#include "run_args.h"
 
 #define GUEST_PROGRAM "/bin/bench_faults"
 
@@ -40,20 +41,20 @@ double bench_marks_minflt(const struct bench_marks *marks, const char *from, con
   return a && b && a->minflt >= 0 && b->minflt >= 0 ? (double)(b->minflt - a->minflt) : 0;
 }
 
-double bench_marks_tsc(const struct bench_marks *marks, const char *from, const char *to) {
-  const struct bench_mark *a = find_mark(marks, from), *b = find_mark(marks, to);
-  return a && b ? (double)b->tsc - (double)a->tsc : 0;
+int bench_mark_parse(const char *text, struct bench_mark *mark) {
+  /* tsc= (rdtsc) is read past: no figure uses it. */
+  int end = 0;
+  if (sscanf(text, "mark %15s ns=%ld minflt=%ld tsc=%*[0-9]%n", mark->name, &mark->ns,
+             &mark->minflt, &end) != 3 ||
+      end == 0)
+    return -1;
+  return 0;
 }
 
-/* "mark NAME ns=T minflt=F tsc=C" (guest/bench/bench_mark.h). */
 static void parse_line(struct bench_marks *marks, const char *line, uint64_t when) {
   struct bench_mark mk = {.host_ns = when};
-  unsigned long long tsc;
-  if (marks->count == BENCH_MAX_MARKS ||
-      sscanf(line, "mark %15s ns=%ld minflt=%ld tsc=%llu", mk.name, &mk.ns, &mk.minflt, &tsc) != 4)
-    return;
-  mk.tsc = tsc;
-  marks->m[marks->count++] = mk;
+  if (marks->count < BENCH_MAX_MARKS && bench_mark_parse(line, &mk) == 0)
+    marks->m[marks->count++] = mk;
 }
 
 /* Collects complete lines; the timestamp is the write that completed one. */
@@ -85,29 +86,21 @@ int bench_image_build(const struct bench_env *env, struct bench_image *img, uint
                       const char *data_host, const char *data_guest, char *const *args, char *err,
                       size_t err_size) {
   struct host_file program = {0}, data = {0};
-  struct cpio_writer *w = NULL;
   int status = -1;
   memset(img, 0, sizeof *img);
   img->ram_mib = ram_mib;
   img->argv[img->argc++] = GUEST_PROGRAM;
   for (int i = 0; args[i] && img->argc < 7; i++)
     img->argv[img->argc++] = args[i];
-  if (host_file_read(env->workload, &program, err, err_size) != 0)
-    goto out;
-  if (data_host && host_file_read(data_host, &data, err, err_size) != 0)
-    goto out;
-  w = cpio_writer_new();
-  if (!w || cpio_writer_add_file(w, GUEST_PROGRAM, program.data, program.size, CPIO_MODE_EXEC, err,
-                                 err_size) != 0)
-    goto out;
-  if (data_host &&
-      cpio_writer_add_file(w, data_guest, data.data, data.size, CPIO_MODE_FILE, err, err_size) != 0)
-    goto out;
-  if (cpio_writer_finish(w, &img->initramfs, &img->initramfs_size, err, err_size) != 0)
-    goto out;
-  status = 0;
-out:
-  cpio_writer_free(w);
+  if (host_file_read(env->workload, &program, err, err_size) == 0 &&
+      (!data_host || host_file_read(data_host, &data, err, err_size) == 0)) {
+    struct cpio_file files[] = {
+        {GUEST_PROGRAM, program.data, program.size, CPIO_MODE_EXEC},
+        {data_guest, data.data, data.size, CPIO_MODE_FILE},
+    };
+    status =
+        cpio_pack(files, data_host ? 2 : 1, &img->initramfs, &img->initramfs_size, err, err_size);
+  }
   host_file_free(&data);
   host_file_free(&program);
   return status;
@@ -141,7 +134,7 @@ int bench_run_faultsim(const struct bench_env *env, const struct bench_image *im
       .argc = img->argc,
       .argv = img->argv,
       .log_level = FS_LOG_WARN,
-      .stack_guard_pages = 256,
+      .stack_guard_pages = RUN_DEFAULT_STACK_GUARD_PAGES, /* as the spawned `faultsim run`s */
       .cmdline = "bench_faults",
       .guest_stdout = guest_out,
       .guest_stderr = stderr,
@@ -232,17 +225,24 @@ static void feed_sink(void *ctx, const char *buf, size_t len) {
   sink_feed(ctx, buf, len, 0);
 }
 
-struct first_output {
+struct spawn_output {
   uint64_t start;
   double *first_ns;
+  char *out; /* NULL: not kept */
+  size_t out_size, out_length;
 };
 
-static void note_first_output(void *ctx, const char *buf, size_t len) {
-  (void)buf;
-  (void)len;
-  struct first_output *f = ctx;
-  if (*f->first_ns < 0)
-    *f->first_ns = (double)(bench_now_ns() - f->start);
+static void note_output(void *ctx, const char *buf, size_t len) {
+  struct spawn_output *o = ctx;
+  if (*o->first_ns < 0)
+    *o->first_ns = (double)(bench_now_ns() - o->start);
+  if (o->out == NULL)
+    return;
+  size_t room = o->out_size - 1 - o->out_length;
+  size_t keep = len < room ? len : room;
+  memcpy(o->out + o->out_length, buf, keep);
+  o->out_length += keep;
+  o->out[o->out_length] = '\0';
 }
 
 int bench_run_native(const struct bench_env *env, char *const *args, struct bench_marks *marks,
@@ -268,15 +268,17 @@ int bench_run_native(const struct bench_env *env, char *const *args, struct benc
   return 0;
 }
 
-int bench_spawn(char *const *argv, double *first_ns, double *total_ns) {
+int bench_spawn(char *const *argv, double *first_ns, double *total_ns, char *out, size_t out_size) {
   int fd;
+  if (out != NULL)
+    out[0] = '\0';
   uint64_t start = bench_now_ns();
   pid_t pid = bench_spawn_piped(argv, &fd, false, false);
   if (pid < 0)
     return -1;
   *first_ns = -1;
-  struct first_output first = {start, first_ns};
-  drain(fd, note_first_output, &first);
+  struct spawn_output output = {start, first_ns, out, out_size, 0};
+  drain(fd, note_output, &output);
   int status = wait_status(pid);
   *total_ns = (double)(bench_now_ns() - start);
   return status;

@@ -8,7 +8,7 @@
 
 #include <faultsim/abi.h>
 
-#include "cli_number.h"
+#include "cli.h"
 
 const char fuzz_args_help[] =
     "Usage: faultsim fuzz [OPTION]...\n"
@@ -82,7 +82,8 @@ enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *a
   optind = 1;
   int option;
   uint64_t v;
-  while ((option = getopt_long(argc, argv, "+hv", long_options, NULL)) != -1) {
+  /* ":": a missing argument is told apart from an unknown option. */
+  while ((option = getopt_long(argc, argv, "+:hv", long_options, NULL)) != -1) {
     switch (option) {
     case OPT_SEED:
       if (cli_parse_u64(optarg, 0, UINT64_MAX, true, &args->seed) != 0)
@@ -121,12 +122,9 @@ enum fuzz_args_status parse_fuzz_args(int argc, char **argv, struct fuzz_args *a
       break;
     case 'h':
       return FUZZ_ARGS_HELP;
-    default:
-      if (optopt >= OPT_SEED)
-        return usage(err, err_size, "option '%s' requires an argument", argv[optind - 1]);
-      if (optopt != 0)
-        return usage(err, err_size, "invalid option -- '%c'", optopt);
-      return usage(err, err_size, "unrecognized option '%s'", argv[optind - 1]);
+    default: /* ':' or '?' */
+      cli_option_error(option, long_options, argv, err, err_size);
+      return FUZZ_ARGS_USAGE;
     }
   }
   if (optind < argc)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fuzz_text.h"
 #include "oracle.h"
 
 #define PAGE     4096ULL
@@ -23,8 +24,6 @@
 #define EINVAL_  22
 #define ESPIPE_  29
 
-static const char *const kind_names[] = {"?",    "mmap",  "munmap", "mprotect", "brk",
-                                         "read", "write", "exec",   "kread",    "kwrite"};
 static const char *const decision_names[] = FS_DECISION_NAMES;
 static const char *const type_names[] = FS_REGION_TYPE_NAMES;
 static const char *const populate_names[] = FS_POPULATE_NAMES;
@@ -61,9 +60,6 @@ struct checker {
   enum fs_decision fatal_decision;
 };
 
-static const char *kind_name(uint8_t k) {
-  return k <= FZ_OP_KIND_MAX ? kind_names[k] : "?";
-}
 static const char *name_of(const char *const *names, size_t n, uint32_t v) {
   return v < n ? names[v] : "?";
 }
@@ -78,7 +74,7 @@ __attribute__((format(printf, 2, 3))) static int fail(struct checker *c, const c
     snprintf(head, sizeof head, "start-up, record %zu: ", c->rec_index);
   else
     snprintf(head, sizeof head, "op %ld (%s), record %zu: ", c->cur,
-             kind_name(c->p->ops[c->cur].kind), c->rec_index);
+             fuzz_op_kind_name(c->p->ops[c->cur].kind), c->rec_index);
   char body[512];
   va_list ap;
   va_start(ap, fmt);
@@ -458,7 +454,7 @@ static void finish_op(struct checker *c, bool died, uint32_t signal) {
   static const uint32_t trace_kind[] = {0, FS_TRACE_MMAP, FS_TRACE_MUNMAP, FS_TRACE_MPROTECT,
                                         FS_TRACE_BRK};
   if (c->calls != 1 || c->call_kind != trace_kind[op->kind]) {
-    fail(c, "%u layout records for one %s call", c->calls, kind_name(op->kind));
+    fail(c, "%u layout records for one %s call", c->calls, fuzz_op_kind_name(op->kind));
     return;
   }
   if (l->value != c->call_result) {

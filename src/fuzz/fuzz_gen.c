@@ -26,7 +26,8 @@
 
 #define PAGE           4096ULL
 #define USER_MIN       0x10000ULL
-#define IMAGE_START    0x400000ULL /* the guest is linked here */
+#define IMAGE_START    FUZZ_GUEST_IMAGE_START
+#define IMAGE_END      FUZZ_GUEST_IMAGE_END
 #define STACK_TOP      0x7ffffffff000ULL
 #define STACK_GUARD_HI (STACK_TOP - (8ULL << 20))
 #define POPULATE_PAGES 256u
@@ -83,6 +84,10 @@ struct slot {
   int used;
   int ret;      /* maps whole pages of /fuzz/f4, placed freely (not over anything) */
   uint64_t len; /* page-rounded */
+  /* Placed at a known address (MAP_FIXED, or a hint, taken as honoured):
+   * offsets from it may reach the guest's own memory, lo says where. */
+  int placed;
+  uint64_t lo;
 };
 struct gen {
   struct rng r;
@@ -244,6 +249,48 @@ static unsigned any_prot(struct gen *g) {
   return prot;
 }
 
+/* The guest's own memory: its image (with BSS) and its stack region. */
+static const struct {
+  uint64_t lo, hi;
+} own_zones[] = {{IMAGE_START, IMAGE_END}, {STACK_GUARD_HI, STACK_TOP}};
+
+/* Cuts [at, at+extent) short of any own zone it runs into; 0 when it starts
+ * inside one. */
+static int clear_of_own(uint64_t at, uint64_t *extent) {
+  for (size_t z = 0; z < sizeof own_zones / sizeof own_zones[0]; z++) {
+    if (at >= own_zones[z].lo && at < own_zones[z].hi)
+      return 0;
+    if (at<own_zones[z].lo && * extent> own_zones[z].lo - at)
+      *extent = own_zones[z].lo - at;
+  }
+  return 1;
+}
+
+/* The promise to the guest, kept whatever the targeting above chose: an op
+ * relative to a slot at a known address never writes, executes, remaps or
+ * re-protects the guest's own image or stack (a store there corrupts the
+ * guest, a MAP_FIXED over its stack or an mprotect of its .bss kills it).
+ * Reads may go there.  Lengths that overflow or pass the top stay: they are
+ * refused whole. */
+static void keep_off_image(const struct gen *g, struct fz_op *op) {
+  if (op->base != FZ_BASE_SLOT || !g->slots[op->slot].placed || op->kind == FZ_OP_READ ||
+      op->kind == FZ_OP_KREAD || op->kind == FZ_OP_BRK)
+    return;
+  int sized = op->kind == FZ_OP_MMAP || op->kind == FZ_OP_MUNMAP || op->kind == FZ_OP_MPROTECT ||
+              op->kind == FZ_OP_KWRITE;
+  uint64_t extent = sized ? op->len : 1;
+  if (extent >= (1ULL << 46))
+    return;
+  uint64_t lo = g->slots[op->slot].lo;
+  if (!clear_of_own(lo + op->addr, &extent)) {
+    op->addr = 0; /* back to the slot's own start, which is clear of them */
+    extent = sized ? op->len : 1;
+    clear_of_own(lo, &extent);
+  }
+  if (sized)
+    op->len = extent;
+}
+
 static void gen_mmap(struct gen *g, struct fz_op *op) {
   op->kind = FZ_OP_MMAP;
   uint64_t t = below(&g->r, 100);
@@ -297,7 +344,9 @@ static void gen_mmap(struct gen *g, struct fz_op *op) {
   int in_slot = -1;
   if (fixed || hint) {
     layout_target(g, op, len, &in_slot);
-    op->len = len = clamp_layout_len(op, len);
+    op->len = clamp_layout_len(op, len);
+    keep_off_image(g, op);
+    len = op->len;
     rounded = (len + PAGE - 1) & ~(PAGE - 1);
   } else
     op->base = FZ_BASE_ABS, op->addr = 0;
@@ -311,8 +360,13 @@ static void gen_mmap(struct gen *g, struct fz_op *op) {
     op->prot &= ~FS_PROT_WRITE;
   if (fixed)
     g->clean = 0;
+  struct slot slot = {1, ret_pages && !fixed && !hint, rounded ? rounded : PAGE, 0, 0};
+  if ((fixed || hint) && op->base == FZ_BASE_ABS)
+    slot.placed = 1, slot.lo = op->addr;
+  else if ((fixed || hint) && op->base == FZ_BASE_SLOT && g->slots[op->slot].placed)
+    slot.placed = 1, slot.lo = g->slots[op->slot].lo + op->addr;
   op->dest = (uint8_t)below(&g->r, FZ_SLOTS);
-  g->slots[op->dest] = (struct slot){1, ret_pages && !fixed && !hint, rounded ? rounded : PAGE};
+  g->slots[op->dest] = slot;
   op->flags = flags;
 }
 
@@ -389,8 +443,10 @@ void fuzz_generate(uint64_t seed, uint64_t iteration, struct fuzz_program *p) {
   p->header.magic = FZ_MAGIC;
   p->header.version = FZ_VERSION;
   unsigned n = 4 + (unsigned)below(&g.r, FUZZ_GEN_MAX_OPS - 3);
-  for (unsigned i = 0; i < n; i++)
+  for (unsigned i = 0; i < n; i++) {
     gen_op(&g, &p->ops[i]);
+    keep_off_image(&g, &p->ops[i]);
+  }
   p->header.op_count = n;
 }
 

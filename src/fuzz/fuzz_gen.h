@@ -11,6 +11,12 @@
 
 #include <faultsim/fuzz_program.h>
 
+/* Where the fuzz guest's image (with its BSS) lies: the generator keeps
+ * layout calls and stores off it, and fuzz_machine_new checks the embedded
+ * guest still fits. */
+#define FUZZ_GUEST_IMAGE_START 0x400000ULL
+#define FUZZ_GUEST_IMAGE_END   0x500000ULL
+
 /* Ops per generated program, at most. */
 #define FUZZ_GEN_MAX_OPS 48
 /* /fuzz/f4: whole pages of 0xc3 (`ret`), the only bytes ever executable. */

@@ -2,19 +2,26 @@
  * fuzz_machine.h). */
 #include "fuzz_machine.h"
 
+#include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cpio_writer.h"
 #include "fuzz_guest_path.h"
-#include "kernel_image.h"
 #include "machine/machine.h"
+#include "run_args.h"
 
 extern const unsigned char faultsim_fuzz_guest_start[];
 extern const unsigned char faultsim_fuzz_guest_end[];
 
-#define STACK_GUARD_PAGES 256
+/* The printed `faultsim run` reproducer command gives no --stack-guard, so
+ * the fuzz machine must use run's default. */
+#define STACK_GUARD_PAGES RUN_DEFAULT_STACK_GUARD_PAGES
+/* Kernel log lines kept with a run that stopped the machine. */
+#define LOG_TAIL_LINES 12
 
 /* A growable byte buffer behind a FILE (fopencookie): what the guest writes
  * to fd 1 and 2. */
@@ -30,7 +37,7 @@ struct fuzz_machine {
   size_t kernel_elf_size;
   void *initramfs;
   size_t initramfs_size;
-  uint64_t program_offset; /* of /fuzz/program's data in the archive */
+  size_t program_offset; /* of /fuzz/program's data in the archive */
   struct fuzz_check_files files;
   struct machine *m;
   struct machine_snapshot *snap;
@@ -40,6 +47,7 @@ struct fuzz_machine {
   size_t record_count, record_capacity;
   bool records_failed;
   struct machine_result result;
+  char log_tail[2048]; /* of the last run that stopped the machine */
 };
 
 const uint8_t *fuzz_guest_elf(size_t *size) {
@@ -98,46 +106,8 @@ static void on_trace(void *opaque, const void *record, size_t size) {
   memcpy(&fm->records[fm->record_count++], record, size);
 }
 
-static uint32_t hex8(const uint8_t *p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 8; i++) {
-    uint8_t ch = p[i];
-    v = v << 4 | (uint32_t)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
-  }
-  return v;
-}
-
-/* Finds the inode numbers the kernel will give our files, and where
- * /fuzz/program's bytes are, in the archive cpio_writer made (newc). */
-static int index_archive(struct fuzz_machine *fm, char *err, size_t err_size) {
-  const uint8_t *a = fm->initramfs;
-  size_t at = 0;
-  bool have_program = false, have_elf = false;
-  while (at + 110 <= fm->initramfs_size) {
-    uint32_t ino = hex8(a + at + 6), filesize = hex8(a + at + 54), namesize = hex8(a + at + 94);
-    const char *name = (const char *)a + at + 110;
-    size_t data = (at + 110 + namesize + 3) & ~(size_t)3;
-    if (strcmp(name, "TRAILER!!!") == 0)
-      break;
-    if (strcmp(name, "fuzz/program") == 0) {
-      fm->program_offset = data;
-      have_program = true;
-    } else if (strcmp(name, FUZZ_GUEST_PATH + 1) == 0) {
-      fm->files.elf_ino = ino;
-      have_elf = true;
-    } else if (strncmp(name, "fuzz/f", 6) == 0 && name[6] >= '0' &&
-               (unsigned)(name[6] - '0') < FZ_FILES) {
-      fm->files.ino[name[6] - '0'] = ino;
-    }
-    at = (data + filesize + 3) & ~(size_t)3;
-  }
-  if (!have_program || !have_elf) {
-    snprintf(err, err_size, "initramfs: cannot find the fuzz files in the archive");
-    return -1;
-  }
-  return 0;
-}
-
+/* Packs the guest, the program slot and the files, and notes the inodes
+ * the kernel will give them and where the slot's bytes are. */
 static int build_initramfs(struct fuzz_machine *fm, char *err, size_t err_size) {
   static uint8_t empty_slot[FZ_SLOT_SIZE];
   static const char *const names[FZ_FILES] = {"/fuzz/f0", "/fuzz/f1", "/fuzz/f2",
@@ -150,15 +120,26 @@ static int build_initramfs(struct fuzz_machine *fm, char *err, size_t err_size) 
   int r = cpio_writer_add_file(w, FUZZ_GUEST_PATH, fm->files.elf, fm->files.elf_size,
                                CPIO_MODE_EXEC, err, err_size);
   if (r == 0)
-    r = cpio_writer_add_file(w, "/fuzz/program", empty_slot, sizeof empty_slot, CPIO_MODE_FILE, err,
-                             err_size);
+    r = cpio_writer_add_file(w, FUZZ_PROGRAM_PATH, empty_slot, sizeof empty_slot, CPIO_MODE_FILE,
+                             err, err_size);
   for (unsigned k = 0; k < FZ_FILES && r == 0; k++)
     r = cpio_writer_add_file(w, names[k], fm->files.data[k], fm->files.size[k], CPIO_MODE_FILE, err,
                              err_size);
   if (r == 0)
     r = cpio_writer_finish(w, &fm->initramfs, &fm->initramfs_size, err, err_size);
+  /* Lookups of files just added cannot fail; checked all the same. */
+  uint32_t program_ino;
+  size_t unused;
+  if (r == 0) {
+    r = cpio_writer_lookup(w, FUZZ_GUEST_PATH, &fm->files.elf_ino, &unused) |
+        cpio_writer_lookup(w, FUZZ_PROGRAM_PATH, &program_ino, &fm->program_offset);
+    for (unsigned k = 0; k < FZ_FILES; k++)
+      r |= cpio_writer_lookup(w, names[k], &fm->files.ino[k], &unused);
+    if (r != 0)
+      snprintf(err, err_size, "initramfs: the fuzz files are missing from the archive");
+  }
   cpio_writer_free(w);
-  return r == 0 ? index_archive(fm, err, err_size) : -1;
+  return r;
 }
 
 /* Boots a machine and runs it to the kernel's snapshot point. */
@@ -194,6 +175,25 @@ static struct machine *boot(struct fuzz_machine *fm, char *err, size_t err_size)
   return m;
 }
 
+/* Every PT_LOAD of the (embedded, trusted) guest ELF within the bounds. */
+static bool guest_fits_image_bounds(const uint8_t *elf, size_t size) {
+  Elf64_Ehdr eh;
+  if (size < sizeof eh)
+    return false;
+  memcpy(&eh, elf, sizeof eh);
+  for (unsigned i = 0; i < eh.e_phnum; i++) {
+    Elf64_Phdr ph;
+    uint64_t at = eh.e_phoff + (uint64_t)i * sizeof ph;
+    if (at > size || size - at < sizeof ph)
+      return false;
+    memcpy(&ph, elf + at, sizeof ph);
+    if (ph.p_type == PT_LOAD &&
+        (ph.p_vaddr < FUZZ_GUEST_IMAGE_START || ph.p_vaddr + ph.p_memsz > FUZZ_GUEST_IMAGE_END))
+      return false;
+  }
+  return true;
+}
+
 struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, const void *kernel_elf,
                                       size_t kernel_elf_size, char *err, size_t err_size) {
   struct fuzz_machine *fm = calloc(1, sizeof *fm);
@@ -202,10 +202,17 @@ struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, const void *kernel_elf,
     return NULL;
   }
   fm->ram_mib = ram_mib;
-  fm->kernel_elf = kernel_elf ? kernel_elf : faultsim_kernel_elf_start;
-  fm->kernel_elf_size =
-      kernel_elf ? kernel_elf_size : (size_t)(faultsim_kernel_elf_end - faultsim_kernel_elf_start);
+  fm->kernel_elf = kernel_elf;
+  fm->kernel_elf_size = kernel_elf_size;
   fm->files.elf = fuzz_guest_elf(&fm->files.elf_size);
+  if (!guest_fits_image_bounds(fm->files.elf, fm->files.elf_size)) {
+    snprintf(err, err_size,
+             "the fuzz guest does not lie inside [%#llx, %#llx), where the "
+             "generator expects it: widen FUZZ_GUEST_IMAGE_END",
+             FUZZ_GUEST_IMAGE_START, FUZZ_GUEST_IMAGE_END);
+    free(fm);
+    return NULL;
+  }
   fm->files.stack_guard_pages = STACK_GUARD_PAGES;
   for (unsigned k = 0; k < FZ_FILES; k++)
     fm->files.data[k] = fuzz_file_data(k, &fm->files.size[k]);
@@ -295,6 +302,12 @@ int fuzz_machine_run(struct fuzz_machine *fm, const struct fuzz_program *p, bool
   o->report = fm->result.report;
   run->instructions = fm->result.instructions;
   run->diagnosis = fm->result.diagnosis;
+  if (o->end == FUZZ_END_MACHINE) {
+    /* Copied: a fresh boot's machine and its log are gone below. */
+    snprintf(fm->log_tail, sizeof fm->log_tail, "%s",
+             cli_text_tail(machine_kernel_log(m), LOG_TAIL_LINES, sizeof fm->log_tail - 1));
+    run->kernel_log_tail = fm->log_tail;
+  }
   if (fresh)
     machine_destroy(m);
   return 0;
@@ -302,8 +315,4 @@ int fuzz_machine_run(struct fuzz_machine *fm, const struct fuzz_program *p, bool
 
 const struct fuzz_check_files *fuzz_machine_files(const struct fuzz_machine *fm) {
   return &fm->files;
-}
-
-const char *fuzz_machine_kernel_log(const struct fuzz_machine *fm) {
-  return machine_kernel_log(fm->m);
 }

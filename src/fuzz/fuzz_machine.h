@@ -14,20 +14,22 @@
 #include "fuzz_check.h"
 #include "fuzz_gen.h"
 
-#define FUZZ_GUEST_PATH "/bin/fuzz_guest"
+#define FUZZ_GUEST_PATH   "/bin/fuzz_guest"
+#define FUZZ_PROGRAM_PATH "/fuzz/program"
 
 /* One run's observations (buffers owned by the fuzz machine, valid until its
  * next run). */
 struct fuzz_run {
   struct fuzz_observed obs;
   uint64_t instructions;
-  const char *diagnosis; /* when obs.end == FUZZ_END_MACHINE */
+  const char *diagnosis;       /* when obs.end == FUZZ_END_MACHINE */
+  const char *kernel_log_tail; /* likewise: the kernel log's last lines; else NULL */
 };
 
 struct fuzz_machine;
 
-/* kernel_elf: the kernel to boot (the caller keeps it alive while the machine
- * lives), or NULL for the one faultsim embeds. */
+/* kernel_elf: the kernel to boot (kernel_image_load; the caller keeps it
+ * alive while the machine lives). */
 struct fuzz_machine *fuzz_machine_new(uint64_t ram_mib, const void *kernel_elf,
                                       size_t kernel_elf_size, char *err, size_t err_size);
 void fuzz_machine_free(struct fuzz_machine *fm);
@@ -38,7 +40,6 @@ int fuzz_machine_run(struct fuzz_machine *fm, const struct fuzz_program *p, bool
                      struct fuzz_run *run, char *err, size_t err_size);
 
 const struct fuzz_check_files *fuzz_machine_files(const struct fuzz_machine *fm);
-const char *fuzz_machine_kernel_log(const struct fuzz_machine *fm);
 
 /* The guest ELF faultsim embeds, and where the build wrote it. */
 const uint8_t *fuzz_guest_elf(size_t *size);

@@ -14,6 +14,11 @@ static const char *const kind_names[FZ_OP_KIND_MAX + 1] = {
     [FZ_OP_BRK] = "brk",   [FZ_OP_READ] = "read",     [FZ_OP_WRITE] = "write",
     [FZ_OP_EXEC] = "exec", [FZ_OP_KREAD] = "kread",   [FZ_OP_KWRITE] = "kwrite",
 };
+
+const char *fuzz_op_kind_name(unsigned kind) {
+  return kind <= FZ_OP_KIND_MAX && kind_names[kind] ? kind_names[kind] : "?";
+}
+
 static const char *const base_names[] = {
     [FZ_BASE_ABS] = "abs", [FZ_BASE_SLOT] = "slot", [FZ_BASE_BRK] = "brk"};
 
@@ -40,7 +45,7 @@ int fuzz_program_write_text(FILE *out, const struct fuzz_program *p) {
     fprintf(out,
             "%s %s %u %s %u 0x%" PRIx32 " 0x%" PRIx32 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64
             " 0x%" PRIx64 "\n",
-            kind_names[op->kind], base_names[op->base], op->slot,
+            fuzz_op_kind_name(op->kind), base_names[op->base], op->slot,
             file_name(op->file, file, sizeof file), op->dest, op->prot, op->flags, op->addr,
             op->len, op->off, op->value);
   }

@@ -19,6 +19,9 @@
 
 #include "fuzz_gen.h"
 
+/* An op kind's name in the text ("mmap", ...), "?" for no kind. */
+const char *fuzz_op_kind_name(unsigned kind);
+
 /* Writes p as text; 0, or -1 on a write error. */
 int fuzz_program_write_text(FILE *out, const struct fuzz_program *p);
 

@@ -118,6 +118,7 @@ int trace_compare_readers(struct trace_reader *a, const char *path_a, struct tra
       sa = trace_reader_next(a, &ea, err, sizeof(err));
       if (sa == TRACE_READ_TRUNCATED || sa == TRACE_READ_ERROR) {
         fprintf(out, "%s: %s\n", path_a, err);
+        result->unreadable = 1;
         return 3;
       }
       a_done = sa == TRACE_READ_END;
@@ -126,6 +127,7 @@ int trace_compare_readers(struct trace_reader *a, const char *path_a, struct tra
       sb = trace_reader_next(b, &eb, err, sizeof(err));
       if (sb == TRACE_READ_TRUNCATED || sb == TRACE_READ_ERROR) {
         fprintf(out, "%s: %s\n", path_b, err);
+        result->unreadable = 2;
         return 3;
       }
       b_done = sb == TRACE_READ_END;

@@ -38,6 +38,7 @@ struct trace_compare_result {
   uint64_t events_a, events_b;
   uint64_t differing; /* positions where the events differ, one side missing included */
   uint64_t first_line_a, first_line_b; /* of the first divergence; 0 when none */
+  int unreadable;                      /* with status 3: 1 when A is the bad trace, 2 when B is */
 };
 
 /* Returns 0 (same events), 1 (they differ: first divergence reported on out)

@@ -13,6 +13,7 @@
 #include <kernel/vm_map.h>
 #include <kernel/vm_space.h>
 
+#include "cpio_writer.h"
 #include "trace_compare.h"
 #include "trace_reader.h"
 
@@ -42,50 +43,19 @@ struct offline_state {
   const char *path;
 };
 
-/* The initramfs numbers inodes 1, 2, ... over the sorted archive paths
- * (file paths without the leading '/', plus every parent directory), as
- * src/cpio_writer.c writes them; the kernel keeps those numbers, and traces
- * name files by them.  Recomputing the numbering is how a file id is tied to
- * a header file and so to its size. */
-static int compare_paths(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* Traces name files by their initramfs inode; the header lists the files
+ * the archive held, so cpio_writer's numbering rule ties each id to a header
+ * file and so to its size. */
 static void number_header_files(struct offline_state *st) {
   const struct trace_header_info *h = st->header;
   st->header_file_ids = calloc(h->file_count + 1, sizeof(uint32_t));
-  size_t cap = 1, n = 0;
-  for (size_t i = 0; i < h->file_count; i++)
-    cap += 1 + strlen(h->files[i].guest_path);
-  char **paths = calloc(cap, sizeof(*paths));
-  if (paths == NULL || st->header_file_ids == NULL) {
-    free(paths);
-    return;
+  const char **paths = calloc(h->file_count + 1, sizeof(*paths));
+  if (st->header_file_ids != NULL && paths != NULL) {
+    for (size_t i = 0; i < h->file_count; i++)
+      paths[i] = h->files[i].guest_path;
+    if (cpio_inode_numbers(paths, h->file_count, st->header_file_ids) != 0)
+      memset(st->header_file_ids, 0, (h->file_count + 1) * sizeof(uint32_t));
   }
-  for (size_t i = 0; i < h->file_count; i++) {
-    const char *path = h->files[i].guest_path + (h->files[i].guest_path[0] == '/');
-    paths[n++] = strdup(path);
-    for (const char *p = path; *p; p++)
-      if (*p == '/')
-        paths[n++] = strndup(path, (size_t)(p - path));
-  }
-  qsort(paths, n, sizeof(*paths), compare_paths);
-  size_t unique = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (unique > 0 && strcmp(paths[unique - 1], paths[i]) == 0) {
-      free(paths[i]);
-      continue;
-    }
-    paths[unique++] = paths[i];
-  }
-  for (size_t f = 0; f < h->file_count; f++) {
-    const char *path = h->files[f].guest_path + (h->files[f].guest_path[0] == '/');
-    for (size_t i = 0; i < unique; i++)
-      if (strcmp(paths[i], path) == 0)
-        st->header_file_ids[f] = (uint32_t)(i + 1);
-  }
-  for (size_t i = 0; i < unique; i++)
-    free(paths[i]);
   free(paths);
 }
 

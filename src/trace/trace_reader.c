@@ -382,6 +382,15 @@ static void decode_header(struct decoder *d, cJSON *obj, struct trace_header_inf
     snprintf(e->sha256, sizeof(e->sha256), "%s", sha);
     e->executable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "executable"));
   }
+  /* A replay runs files[0] as the program: a header that does not list the
+   * program first cannot have come from `faultsim run`. */
+  if (d->failed)
+    return;
+  if (h->file_count == 0)
+    fail(d, "\"files\" is empty: the program is not listed");
+  else if (h->program == NULL || h->files[0].guest_path == NULL ||
+           strcmp(h->files[0].guest_path, h->program) != 0)
+    fail(d, "\"files\" does not start with the program %s", h->program ? h->program : "");
 }
 
 static void free_header(struct trace_header_info *h) {
@@ -460,10 +469,6 @@ const struct trace_header_info *trace_reader_header(const struct trace_reader *r
 
 void trace_reader_set_fast(struct trace_reader *r, int fast) {
   r->fast = fast;
-}
-
-uint64_t trace_reader_line(const struct trace_reader *r) {
-  return r->line_no;
 }
 
 const struct trace_summary_info *trace_reader_summary(const struct trace_reader *r) {

@@ -76,7 +76,4 @@ struct trace_summary_info {
 };
 const struct trace_summary_info *trace_reader_summary(const struct trace_reader *r);
 
-/* Lines read so far (the last line number handed out). */
-uint64_t trace_reader_line(const struct trace_reader *r);
-
 #endif /* FAULTSIM_TRACE_READER_H */

@@ -93,7 +93,7 @@ void trace_recorder_on_record(void *opaque, const void *record, size_t size) {
     r->write_failed = 1;
 }
 
-static const char *outcome_text(enum machine_outcome outcome) {
+const char *trace_outcome_name(enum machine_outcome outcome) {
   switch (outcome) {
   case MACHINE_EXITED:
     return "exited";
@@ -111,7 +111,7 @@ static const char *outcome_text(enum machine_outcome outcome) {
 int trace_recorder_finish(struct trace_recorder *r, const struct machine_result *result) {
   struct trace_summary summary = {
       .events = r->seq,
-      .outcome = outcome_text(result->outcome),
+      .outcome = trace_outcome_name(result->outcome),
       .code = result->code,
       .instructions = result->instructions,
       .report = result->have_report ? &result->report : NULL,

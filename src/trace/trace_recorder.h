@@ -34,6 +34,11 @@ int trace_recorder_finish(struct trace_recorder *r, const struct machine_result 
 /* Closes without a summary (the run did not happen) and frees. */
 void trace_recorder_free(struct trace_recorder *r);
 
+/* How a run ended, as the summary line names it ("exited", "signaled",
+ * "panic", "triple_fault", "error"); also what `faultsim run` says when the
+ * machine stopped. */
+const char *trace_outcome_name(enum machine_outcome outcome);
+
 /* SHA-256 of a buffer as 64 lowercase hex digits. */
 void trace_sha256_hex(const void *data, size_t size, char hex[TRACE_SHA256_HEX]);
 

@@ -18,6 +18,7 @@
 #include "fuzz_gen.h"
 #include "fuzz_text.h"
 #include "fuzz_machine.h"
+#include "kernel_image.h"
 
 struct recorded {
   struct fuzz_program prog;
@@ -26,6 +27,7 @@ struct recorded {
   uint8_t *out, *err;
   const struct fuzz_check_files *files;
   struct fuzz_machine *fm;
+  struct kernel_image kernel;
 };
 
 static struct recorded *rec;
@@ -52,7 +54,11 @@ static int setup(void **state) {
   (void)state;
   char err[512];
   rec = calloc(1, sizeof *rec);
-  rec->fm = fuzz_machine_new(16, NULL, 0, err, sizeof err);
+  if (kernel_image_load(NULL, &rec->kernel, err, sizeof err) != 0) {
+    fprintf(stderr, "%s\n", err);
+    return -1;
+  }
+  rec->fm = fuzz_machine_new(16, rec->kernel.elf, rec->kernel.size, err, sizeof err);
   if (!rec->fm) {
     fprintf(stderr, "%s\n", err);
     return -1;
@@ -76,6 +82,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   fuzz_machine_free(rec->fm);
+  kernel_image_free(&rec->kernel);
   free(rec->records);
   free(rec->out);
   free(rec->err);

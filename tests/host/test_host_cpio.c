@@ -277,6 +277,108 @@ static void test_refuses_duplicates_and_file_directory_clashes(void **state) {
   cpio_writer_free(w);
 }
 
+/* cpio_writer_lookup names what read_archive finds: each file's inode and
+ * where its bytes start. */
+static void test_lookup_reports_inode_and_data_offset(void **state) {
+  (void)state;
+  static const char *const paths[] = {"/fuzz/program", "/bin/guest", "/fuzz/f0", "/a"};
+  struct cpio_writer *w = new_writer();
+  for (size_t i = 0; i < 4; i++)
+    add_ok(w, paths[i], paths[i] + 1, i == 1 ? CPIO_MODE_EXEC : CPIO_MODE_FILE);
+  uint32_t ino;
+  size_t offset;
+  assert_int_equal(cpio_writer_lookup(w, "/a", &ino, &offset), -1); /* not finished yet */
+  unsigned char *archive;
+  size_t size;
+  finish_ok(w, &archive, &size);
+  struct record r[MAX_RECORDS];
+  size_t n = read_archive(archive, size, r);
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(cpio_writer_lookup(w, paths[i], &ino, &offset), 0);
+    size_t k = 0;
+    while (k < n && strcmp(r[k].name, paths[i] + 1) != 0)
+      k++;
+    assert_true(k < n);
+    assert_int_equal(ino, r[k].fields[F_INO]);
+    assert_ptr_equal(archive + offset, r[k].data);
+    assert_memory_equal(archive + offset, paths[i] + 1, strlen(paths[i] + 1));
+  }
+  assert_int_equal(cpio_writer_lookup(w, "/fuzz", &ino, &offset), -1); /* a directory */
+  assert_int_equal(cpio_writer_lookup(w, "/nope", &ino, &offset), -1);
+  free(archive);
+  cpio_writer_free(w);
+}
+
+/* cpio_inode_numbers, from the paths alone, gives the numbers the writer
+ * gives, whatever the order and with or without the leading '/'. */
+static void test_inode_numbers_match_the_archive(void **state) {
+  (void)state;
+  static const char *const paths[] = {"/z", "/a/b/c", "a/b/d", "/a.txt", "/a-b/x", "/m/n"};
+  enum { COUNT = sizeof(paths) / sizeof(paths[0]) };
+  uint32_t inos[COUNT];
+  assert_int_equal(cpio_inode_numbers(paths, COUNT, inos), 0);
+  struct cpio_writer *w = new_writer();
+  for (size_t i = 0; i < COUNT; i++) {
+    char guest[16];
+    snprintf(guest, sizeof guest, "/%s", paths[i] + (paths[i][0] == '/'));
+    add_ok(w, guest, "", CPIO_MODE_FILE);
+  }
+  unsigned char *archive;
+  size_t size;
+  finish_ok(w, &archive, &size);
+  struct record r[MAX_RECORDS];
+  size_t n = read_archive(archive, size, r);
+  for (size_t i = 0; i < COUNT; i++) {
+    const char *name = paths[i] + (paths[i][0] == '/');
+    for (size_t k = 0; k < n; k++)
+      if (strcmp(r[k].name, name) == 0)
+        assert_int_equal(inos[i], r[k].fields[F_INO]);
+  }
+  free(archive);
+  cpio_writer_free(w);
+  /* A path given twice (a hand-edited trace header) gets one number. */
+  static const char *const twice[] = {"/x/y", "/x/y"};
+  uint32_t two[2];
+  assert_int_equal(cpio_inode_numbers(twice, 2, two), 0);
+  assert_int_equal(two[0], 2); /* after the directory x */
+  assert_int_equal(two[1], 2);
+  assert_int_equal(cpio_inode_numbers(NULL, 0, two), 0);
+}
+
+static void test_pack_is_the_writer_in_one_call(void **state) {
+  (void)state;
+  static const struct cpio_file files[] = {
+      {"/init",
+       "\x7f"
+       "ELF",
+       4, CPIO_MODE_EXEC},
+      {"/data/x", "xyz", 3, CPIO_MODE_FILE},
+  };
+  void *packed;
+  size_t packed_size;
+  char err[128] = "";
+  assert_int_equal(cpio_pack(files, 2, &packed, &packed_size, err, sizeof err), 0);
+  struct cpio_writer *w = new_writer();
+  add_ok(w, "/init",
+         "\x7f"
+         "ELF",
+         CPIO_MODE_EXEC);
+  add_ok(w, "/data/x", "xyz", CPIO_MODE_FILE);
+  unsigned char *archive;
+  size_t size;
+  finish_ok(w, &archive, &size);
+  assert_int_equal(packed_size, size);
+  assert_memory_equal(packed, archive, size);
+  free(archive);
+  free(packed);
+  cpio_writer_free(w);
+  /* A refused file is reported, with no archive. */
+  static const struct cpio_file bad[] = {{"relative", "", 0, CPIO_MODE_FILE}};
+  assert_int_equal(cpio_pack(bad, 1, &packed, &packed_size, err, sizeof err), -1);
+  assert_null(packed);
+  assert_non_null(strstr(err, "not absolute"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_archive_is_just_the_trailer),
@@ -285,6 +387,9 @@ int main(void) {
       cmocka_unit_test(test_padding_for_every_name_and_data_length),
       cmocka_unit_test(test_refuses_bad_names),
       cmocka_unit_test(test_refuses_duplicates_and_file_directory_clashes),
+      cmocka_unit_test(test_lookup_reports_inode_and_data_offset),
+      cmocka_unit_test(test_inode_numbers_match_the_archive),
+      cmocka_unit_test(test_pack_is_the_writer_in_one_call),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

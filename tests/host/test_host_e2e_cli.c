@@ -4,7 +4,6 @@
  * 2.  Nothing here needs a working machine.
  * Usage: test_host_e2e_cli FAULTSIM WORK_DIR
  */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,33 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "elf_fixtures.h"
-#include "run_capture.h"
+#include "e2e_test.h"
 
 static const char *faultsim_path;
 static const char *work_dir;
 
 #define TIMEOUT_MS 60000
 
-static void run_faultsim(char **args, struct run_output *out) {
-  char *argv[32];
-  size_t n = 0;
-  argv[n++] = (char *)faultsim_path;
-  for (; *args != NULL; args++) {
-    assert_true(n < sizeof(argv) / sizeof(argv[0]) - 1);
-    argv[n++] = *args;
-  }
-  argv[n] = NULL;
-  assert_int_equal(run_capture_timeout(argv, NULL, TIMEOUT_MS, out), 0);
-  assert_int_equal(out->timed_out, 0);
-  assert_int_equal(out->signal, 0);
-}
-
-#define FAULTSIM(out, ...) run_faultsim((char *[]){__VA_ARGS__, NULL}, (out))
+#define FAULTSIM(out, ...) E2E_RUN((out), faultsim_path, TIMEOUT_MS, __VA_ARGS__)
 
 static char *write_fixture(size_t index) {
   const struct elf_fixture *fixture = elf_fixture_get(index);
@@ -46,10 +30,8 @@ static char *write_fixture(size_t index) {
   assert_true(asprintf(&path, "%s/%s.elf", work_dir, fixture->name) > 0);
   size_t size;
   unsigned char *image = elf_fixture_build(index, &size);
-  FILE *file = fopen(path, "wb");
-  assert_non_null(file);
-  assert_int_equal(fwrite(image, 1, size, file), size);
-  assert_int_equal(fclose(file), 0);
+  assert_non_null(image);
+  e2e_write_file(path, image, size);
   free(image);
   return path;
 }
@@ -84,8 +66,7 @@ static void test_malformed_programs_exit_3(void **state) {
 
 static void test_unreadable_program_exits_3(void **state) {
   (void)state;
-  char *path;
-  assert_true(asprintf(&path, "%s/does-not-exist", work_dir) > 0);
+  char *path = e2e_path(work_dir, "does-not-exist");
   struct run_output out;
   FAULTSIM(&out, "run", path);
   expect_refusal(&out, 3, path, "No such file or directory");
@@ -99,8 +80,7 @@ static void test_unreadable_program_exits_3(void **state) {
 static void test_unreadable_file_exits_2(void **state) {
   (void)state;
   char *program = write_fixture(0); /* the valid one: the --file is what fails */
-  char *missing;
-  assert_true(asprintf(&missing, "%s/missing-input.txt", work_dir) > 0);
+  char *missing = e2e_path(work_dir, "missing-input.txt");
   struct run_output out;
   FAULTSIM(&out, "run", "--file", missing, program);
   expect_refusal(&out, 2, missing, "No such file or directory");
@@ -148,6 +128,42 @@ static void test_usage_errors_exit_2(void **state) {
   expect_usage(&out, "NAME=VALUE", run_hint);
 }
 
+/* An empty --kernel is refused by every command that takes one (it once
+ * read as "no data" and so as the embedded kernel). */
+static void test_empty_kernel_exits_2(void **state) {
+  (void)state;
+  char *program = write_fixture(0);
+  char *kernel = e2e_path(work_dir, "empty-kernel.elf");
+  e2e_write_file(kernel, "", 0);
+  struct run_output out;
+  FAULTSIM(&out, "run", "--kernel", kernel, program);
+  expect_refusal(&out, 2, kernel, "empty file");
+  run_output_free(&out);
+  FAULTSIM(&out, "fuzz", "--kernel", kernel, "--iterations", "1", "--out", (char *)work_dir);
+  if (out.exit_status != 2 || strstr(out.err, "empty file") == NULL)
+    fail_msg("fuzz --kernel EMPTY: exit %d, stderr:\n%s", out.exit_status, out.err);
+  run_output_free(&out);
+  free(kernel);
+  free(program);
+}
+
+/* A missing argument and an argument to a flag are told apart. */
+static void test_option_errors_name_the_option(void **state) {
+  (void)state;
+  struct run_output out;
+  FAULTSIM(&out, "fuzz", "--check-reset=1");
+  expect_usage(&out, "option '--check-reset' doesn't allow an argument",
+               "Try 'faultsim fuzz --help'");
+  FAULTSIM(&out, "fuzz", "--seed");
+  expect_usage(&out, "option '--seed' requires an argument", "Try 'faultsim fuzz --help'");
+  FAULTSIM(&out, "bench", "--json");
+  expect_usage(&out, "option '--json' requires an argument", "Try 'faultsim bench --help'");
+  FAULTSIM(&out, "bench", "--quick=yes");
+  expect_usage(&out, "option '--quick' doesn't allow an argument", "Try 'faultsim bench --help'");
+  FAULTSIM(&out, "bench", "--repeats", "4");
+  expect_usage(&out, "--repeats: '4'", "Try 'faultsim bench --help'");
+}
+
 static void test_duplicate_guest_path_exits_2(void **state) {
   (void)state;
   char *program = write_fixture(0);
@@ -181,22 +197,18 @@ static void test_help_and_version(void **state) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s FAULTSIM WORK_DIR\n", argv[0]);
+  if (e2e_main_args(argc, argv, 2, "FAULTSIM WORK_DIR") != 0)
     return 2;
-  }
   faultsim_path = argv[1];
   work_dir = argv[2];
-  if (mkdir(work_dir, 0755) != 0 && errno != EEXIST) {
-    perror(work_dir);
-    return 2;
-  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_malformed_programs_exit_3),
       cmocka_unit_test(test_unreadable_program_exits_3),
       cmocka_unit_test(test_unreadable_file_exits_2),
       cmocka_unit_test(test_usage_errors_exit_2),
       cmocka_unit_test(test_duplicate_guest_path_exits_2),
+      cmocka_unit_test(test_empty_kernel_exits_2),
+      cmocka_unit_test(test_option_errors_name_the_option),
       cmocka_unit_test(test_help_and_version),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include <faultsim/abi.h>
+
 #include "run_args.h"
 
 #define ARGV(...)  ((char *[]){"run", __VA_ARGS__, NULL})
@@ -221,6 +223,112 @@ static void test_options_after_program_belong_to_the_guest(void **state) {
   run_args_free(&p.args);
 }
 
+static void test_trace_and_gdb_defaults(void **state) {
+  (void)state;
+  struct parsed p;
+  PARSE(&p, "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_null(p.args.trace_path);
+  assert_int_equal(p.args.gdb_enabled, 0);
+  assert_null(p.args.gdb_script);
+  assert_int_equal(p.args.break_on_fault, 0);
+  assert_int_equal(p.args.break_on_decision, -1);
+  run_args_free(&p.args);
+}
+
+static void test_trace_option(void **state) {
+  (void)state;
+  struct parsed p;
+  PARSE(&p, "--trace", "out/t.jsonl", "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_string_equal(p.args.trace_path, "out/t.jsonl");
+  assert_int_equal(p.args.gdb_enabled, 0);
+  run_args_free(&p.args);
+  PARSE(&p, "--trace=t.jsonl", "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_string_equal(p.args.trace_path, "t.jsonl");
+  run_args_free(&p.args);
+  PARSE(&p, "--trace");
+  expect_usage(&p, "option '--trace' requires an argument");
+}
+
+static void test_gdb_options(void **state) {
+  (void)state;
+  struct parsed p;
+  PARSE(&p, "--gdb", "1234", "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_int_equal(p.args.gdb_enabled, 1);
+  assert_string_equal(p.args.gdb_host, "127.0.0.1");
+  assert_int_equal(p.args.gdb_port, 1234);
+  run_args_free(&p.args);
+
+  PARSE(&p, "--gdb", "0.0.0.0:0", "--gdb-script", "s.gdb", "--break-on-fault", "3", "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_int_equal(p.args.gdb_enabled, 1);
+  assert_string_equal(p.args.gdb_host, "0.0.0.0");
+  assert_int_equal(p.args.gdb_port, 0);
+  assert_string_equal(p.args.gdb_script, "s.gdb");
+  assert_int_equal(p.args.break_on_fault, 3);
+  assert_int_equal(p.args.break_on_decision, -1);
+  run_args_free(&p.args);
+
+  PARSE(&p, "--gdb", "127.0.0.1:65535", "--break-on-decision", "guard", "prog");
+  assert_int_equal(p.status, RUN_ARGS_OK);
+  assert_int_equal(p.args.gdb_port, 65535);
+  assert_int_equal(p.args.break_on_decision, FS_DECISION_GUARD);
+  assert_int_equal(p.args.break_on_fault, 0);
+  run_args_free(&p.args);
+
+  /* Every decision name, in the ABI's order. */
+  static const char *const names[] = FS_DECISION_NAMES;
+  for (int i = 0; i < FS_DECISION_COUNT; i++) {
+    PARSE(&p, "--gdb", "1", "--break-on-decision", (char *)names[i], "prog");
+    assert_int_equal(p.status, RUN_ARGS_OK);
+    assert_int_equal(p.args.break_on_decision, i);
+    run_args_free(&p.args);
+  }
+}
+
+static void test_gdb_errors(void **state) {
+  (void)state;
+  struct parsed p;
+  /* The --gdb-only options need --gdb. */
+  PARSE(&p, "--gdb-script", "s.gdb", "prog");
+  expect_usage(&p, "need --gdb");
+  PARSE(&p, "--break-on-fault", "1", "prog");
+  expect_usage(&p, "need --gdb");
+  PARSE(&p, "--break-on-decision", "lazy", "prog");
+  expect_usage(&p, "need --gdb");
+  /* One break condition at a time. */
+  PARSE(&p, "--gdb", "1", "--break-on-fault", "2", "--break-on-decision", "lazy", "prog");
+  expect_usage(&p, "exclude each other");
+  /* Unknown decisions (names are exact, lowercase). */
+  PARSE(&p, "--gdb", "1", "--break-on-decision", "sometimes", "prog");
+  expect_usage(&p, "--break-on-decision 'sometimes': unknown decision");
+  PARSE(&p, "--gdb", "1", "--break-on-decision", "Lazy", "prog");
+  expect_usage(&p, "unknown decision");
+  PARSE(&p, "--gdb", "1", "--break-on-decision", "", "prog");
+  expect_usage(&p, "unknown decision");
+  /* --break-on-fault counts from 1. */
+  PARSE(&p, "--gdb", "1", "--break-on-fault", "0", "prog");
+  expect_usage(&p, "--break-on-fault '0'");
+  PARSE(&p, "--gdb", "1", "--break-on-fault", "x", "prog");
+  expect_usage(&p, "--break-on-fault 'x'");
+  /* Bad [HOST:]PORT. */
+  static const char *const bad[] = {"",      "x",         "65536",         "-1",   ":1234",
+                                    "host:", "1.2.3.4:x", "1.2.3.4:99999", "0x10", "12 "};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    PARSE(&p, "--gdb", (char *)bad[i], "prog");
+    expect_usage(&p, "expected [HOST:]PORT");
+  }
+  /* A host name longer than the field is refused, not cut. */
+  char long_host[128];
+  memset(long_host, 'h', sizeof long_host);
+  memcpy(long_host + sizeof long_host - 6, ":1234", 6);
+  PARSE(&p, "--gdb", long_host, "prog");
+  expect_usage(&p, "expected [HOST:]PORT");
+}
+
 static void test_help(void **state) {
   (void)state;
   struct parsed p;
@@ -260,6 +368,10 @@ int main(void) {
       cmocka_unit_test(test_missing_program),
       cmocka_unit_test(test_unknown_options_and_missing_arguments),
       cmocka_unit_test(test_options_after_program_belong_to_the_guest),
+      cmocka_unit_test(test_trace_and_gdb_defaults),
+      cmocka_unit_test(test_trace_option),
+      cmocka_unit_test(test_gdb_options),
+      cmocka_unit_test(test_gdb_errors),
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_parsing_twice_starts_over),
   };

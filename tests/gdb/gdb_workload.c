@@ -1,7 +1,8 @@
 /*
  * gdb_workload: the program the gdb end-to-end tests debug.
  *   gdb_workload watch  writes `watched` three times (1, 2, 42), exits 3
- *   gdb_workload spin   loops for a very long time (Ctrl-C test), exits 0
+ *   gdb_workload spin   loops for a very long time (Ctrl-C test), printing
+ *                       "spinning" once it runs; exits 0
  *   gdb_workload        touches four bss pages (lazy faults), exits 3
  */
 #include "rt.h"
@@ -20,9 +21,11 @@ static int same(const char *a, const char *b) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && same(argv[1], "spin")) {
-    /* Long enough that only an interrupt ends it within the test timeout. */
+    /* Long enough that only an interrupt ends it within the test timeout.
+     * The line tells the test that the loop runs (and spins > 0). */
     for (spins = 0; spins < (1UL << 40); spins++)
-      ;
+      if (spins == 1000)
+        rt_printf("spinning\n");
     return 0;
   }
   if (argc > 1 && same(argv[1], "watch")) {

@@ -5,9 +5,14 @@
 # for the reconnect test, a second gdb on RECONNECT_SCRIPT), then checks:
 #   - every line of PATTERNS (extended regexes) occurs in gdb's output;
 #   - faultsim's exit status is EXPECTED_STATUS;
-#   - when gdb printed both, `p/x $cr2` equals the address `monitor fault`
-#     shows.
-# Environment: INTERRUPT_AFTER=SECONDS sends SIGINT to gdb (Ctrl-C) then.
+#   - when the script printed the marker `# cr2` (then `p/x $cr2`), CR2 must
+#     be parsed from the line after it and equal the address of the first
+#     `monitor fault` (which must be there too);
+#   - when gdb printed `monitor fault`'s "fault #N: address A" and a
+#     `monitor trace` line for record #N, that record's address is A.
+# Environment: INTERRUPT_ON=TEXT sends SIGINT to gdb (what a terminal's
+# Ctrl-C does) once the program's output (faultsim's stdout) contains TEXT:
+# polled, up to 60 s, never a fixed delay.
 # Usage: run_gdb_test.sh FAULTSIM GDB TEST_SCRIPT RECONNECT_SCRIPT|- PATTERNS
 #        EXPECTED_STATUS -- RUN_ARGS...
 set -u
@@ -33,9 +38,23 @@ run_gdb() {
   # CTest's TIMEOUT bounds gdb; faultsim has its own timeout above.
   "$gdb" -batch -nx -x "$work/connect.gdb" -x "$1" >>"$work/gdb.out" 2>&1 &
   local gdb_pid=$!
-  if [ -n "${INTERRUPT_AFTER:-}" ] && [ "$1" = "$test_script" ]; then
-    sleep "$INTERRUPT_AFTER"
-    kill -INT "$gdb_pid" # what a terminal's Ctrl-C does
+  if [ -n "${INTERRUPT_ON:-}" ] && [ "$1" = "$test_script" ]; then
+    local running=
+    for _ in $(seq 600); do
+      if grep -qF -- "$INTERRUPT_ON" "$work/guest.out"; then
+        running=1
+        break
+      fi
+      kill -0 "$gdb_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [ -z "$running" ]; then
+      echo "FAIL: the program never printed '$INTERRUPT_ON'"
+      kill "$gdb_pid" 2>/dev/null
+      cat "$work/gdb.out" "$work/faultsim.err"
+      exit 1
+    fi
+    kill -INT "$gdb_pid"
   fi
   wait "$gdb_pid"
 }
@@ -57,10 +76,24 @@ done <"$patterns"
 if [ "$status" != "$expected" ]; then
   echo "FAIL: faultsim exited $status, expected $expected"; fail=1
 fi
-cr2=$(grep -A1 '^# cr2' "$work/gdb.out" | sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p' | head -1)
-fault=$(sed -n 's/^fault #[0-9]*: address \(0x[0-9a-f]*\),.*/\1/p' "$work/gdb.out" | head -1)
-if [ -n "$cr2" ] && [ -n "$fault" ] && [ "$cr2" != "$fault" ]; then
-  echo "FAIL: CR2 $cr2 differs from the fault address $fault"; fail=1
+fault_line=$(grep -m1 '^fault #[0-9]*: address 0x[0-9a-f]*,' "$work/gdb.out")
+fault_index=$(sed -n 's/^fault #\([0-9]*\): .*/\1/p' <<<"$fault_line")
+fault=$(sed -n 's/^fault #[0-9]*: address \(0x[0-9a-f]*\),.*/\1/p' <<<"$fault_line")
+if grep -q '^# cr2' "$work/gdb.out"; then
+  cr2=$(grep -A1 '^# cr2' "$work/gdb.out" | sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p' | head -1)
+  if [ -z "$cr2" ]; then
+    echo "FAIL: '# cr2' printed but no CR2 value after it"; fail=1
+  elif [ -z "$fault" ]; then
+    echo "FAIL: CR2 printed but no 'fault #N: address A' from monitor fault"; fail=1
+  elif [ "$cr2" != "$fault" ]; then
+    echo "FAIL: CR2 $cr2 differs from the fault address $fault"; fail=1
+  fi
+fi
+if [ -n "$fault_index" ]; then
+  record=$(sed -n "s/^#$fault_index pid [0-9]* addr \(0x[0-9a-f]*\) .*/\1/p" "$work/gdb.out" | head -1)
+  if [ -n "$record" ] && [ "$record" != "$fault" ]; then
+    echo "FAIL: trace record #$fault_index is at $record, fault #$fault_index at $fault"; fail=1
+  fi
 fi
 if [ "$fail" != 0 ] || [ -n "${GDB_TEST_VERBOSE:-}" ]; then
   echo "--- gdb output ---"; cat "$work/gdb.out"

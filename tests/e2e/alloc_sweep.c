@@ -12,7 +12,12 @@
  *   - end like the baseline (same exit status and stdout) or be OOM-killed
  *     (status 137 = 128 + SIGKILL, with oom_kills == 1) -- never a kernel
  *     panic or a machine error, never a hang;
- *   - give every frame back: frames_free_exit == frames_free_boot.
+ *   - give every frame back: frames_free_exit == frames_free_boot;
+ *   - show that the option acted: frame_alloc_failures == 1 for
+ *     --fail-alloc N (N is at most the baseline's count, and the run is the
+ *     baseline's up to that allocation), >= 1 for --fail-alloc-every K when
+ *     K is at most that count (0 otherwise).  An option that was silently
+ *     ignored would end like the baseline and pass the first check.
  * The arguments after "--" go to `faultsim run` as they are (options such as
  * --file first, then the program and its arguments).
  */
@@ -77,23 +82,37 @@ static void fail(struct sweep *s, const char *what, const char *value, const cha
     fprintf(stderr, "--- stderr ---\n%s\n--- end ---\n", out->err);
 }
 
-static void check(struct sweep *s, const char *opt, const char *value) {
+/* How many injected failures a run must report (frame_alloc_failures). */
+enum failures_wanted { EXACTLY_ONE, AT_LEAST_ONE, NONE };
+
+static void check(struct sweep *s, const char *opt, const char *value,
+                  enum failures_wanted wanted) {
   struct run_output out;
   if (run(s, opt, value, &out) != 0) {
     fprintf(stderr, "cannot run %s: %s\n", s->faultsim, strerror(errno));
     exit(2);
   }
-  int found_boot, found_exit, found_oom;
+  int found_boot, found_exit, found_oom, found_failures;
   unsigned long long boot = stat_of(out.err, "frames_free_boot", &found_boot);
   unsigned long long free_exit = stat_of(out.err, "frames_free_exit", &found_exit);
   unsigned long long ooms = stat_of(out.err, "oom_kills", &found_oom);
+  unsigned long long failures = stat_of(out.err, "frame_alloc_failures", &found_failures);
+  int failures_ok = wanted == EXACTLY_ONE    ? failures == 1
+                    : wanted == AT_LEAST_ONE ? failures >= 1
+                                             : failures == 0;
   int same = out.exited && out.exit_status == s->base.exit_status &&
              out.out_len == s->base.out_len && !memcmp(out.out, s->base.out, out.out_len);
   int oom_killed = out.exited && out.exit_status == STATUS_OOM && ooms == 1;
   if (out.timed_out)
     fail(s, opt, value, "timed out", &out);
-  else if (!found_boot || !found_exit || !found_oom)
+  else if (!found_boot || !found_exit || !found_oom || !found_failures)
     fail(s, opt, value, "no kernel report (panic or machine error?)", &out);
+  else if (!failures_ok)
+    fail(s, opt, value,
+         wanted == EXACTLY_ONE    ? "frame_alloc_failures is not 1: the injection did not act"
+         : wanted == AT_LEAST_ONE ? "frame_alloc_failures is 0: the injection did not act"
+                                  : "frame_alloc_failures is not 0 past the baseline's count",
+         &out);
   else if (!same && !oom_killed)
     fail(s, opt, value, "neither the baseline outcome nor an OOM kill (status 137, oom_kills 1)",
          &out);
@@ -144,16 +163,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "the baseline run leaks frames:\n%s\n", s.base.err);
     return 1;
   }
+  int found_failures;
+  if (stat_of(s.base.err, "frame_alloc_failures", &found_failures) != 0 || !found_failures) {
+    fprintf(stderr, "the baseline run reports frame allocation failures:\n%s\n", s.base.err);
+    return 1;
+  }
   fprintf(stderr, "baseline: exit %d, %llu frame allocations after the first process\n",
           s.base.exit_status, s.allocs);
 
   char value[32];
   for (unsigned long long n = 1; n <= s.allocs; n += stride) {
     snprintf(value, sizeof value, "%llu", n);
-    check(&s, "--fail-alloc", value);
+    check(&s, "--fail-alloc", value, EXACTLY_ONE);
   }
-  for (int k = 0; k < n_every; k++)
-    check(&s, "--fail-alloc-every", every[k]);
+  for (int k = 0; k < n_every; k++) {
+    unsigned long long period = strtoull(every[k], NULL, 10);
+    check(&s, "--fail-alloc-every", every[k],
+          period != 0 && period <= s.allocs ? AT_LEAST_ONE : NONE);
+  }
 
   fprintf(stderr, "alloc_sweep: %d runs, %d failures\n", s.runs, s.failures);
   run_output_free(&s.base);

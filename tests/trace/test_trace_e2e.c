@@ -10,47 +10,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 
-#include "run_capture.h"
+#include "e2e_test.h"
 
 static const char *faultsim, *guest_dir, *work_dir;
 
-static char *path_in(const char *dir, const char *name) {
-  char *path = NULL;
-  assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-  return path;
-}
-
+/* faultsim A0 A1 ...: up to seven arguments, the unused ones NULL. */
 static void run(struct run_output *out, unsigned timeout_ms, const char *a0, const char *a1,
                 const char *a2, const char *a3, const char *a4, const char *a5, const char *a6) {
-  char *argv[] = {(char *)faultsim, (char *)a0, (char *)a1, (char *)a2, (char *)a3,
-                  (char *)a4,       (char *)a5, (char *)a6, NULL};
-  assert_int_equal(run_capture_timeout(argv, NULL, timeout_ms, out), 0);
-}
-
-static char *slurp(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *data = malloc((size_t)n + 1);
-  assert_true(fread(data, 1, (size_t)n, f) == (size_t)n);
-  data[n] = '\0';
-  fclose(f);
-  *size = (size_t)n;
-  return data;
+  char *args[] = {(char *)a0, (char *)a1, (char *)a2, (char *)a3,
+                  (char *)a4, (char *)a5, (char *)a6, NULL};
+  e2e_run(faultsim, args, timeout_ms, out);
 }
 
 /* Records stack_growth once per test binary run: the other tests use it. */
 static char *recorded(void) {
   static char *trace;
   if (trace == NULL) {
-    trace = path_in(work_dir, "stack_growth.jsonl");
-    char *program = path_in(guest_dir, "stack_growth");
+    trace = e2e_path(work_dir, "stack_growth.jsonl");
+    char *program = e2e_path(guest_dir, "stack_growth");
     struct run_output out;
     run(&out, 120000, "run", "--trace", trace, program, NULL, NULL, NULL);
     assert_int_equal(out.exit_status, 0);
@@ -62,14 +46,14 @@ static char *recorded(void) {
 
 static void test_determinism(void **state) {
   (void)state;
-  char *again = path_in(work_dir, "stack_growth.again.jsonl");
-  char *program = path_in(guest_dir, "stack_growth");
+  char *again = e2e_path(work_dir, "stack_growth.again.jsonl");
+  char *program = e2e_path(guest_dir, "stack_growth");
   struct run_output out;
   run(&out, 120000, "run", "--trace", again, program, NULL, NULL, NULL);
   assert_int_equal(out.exit_status, 0);
   run_output_free(&out);
   size_t size_a, size_b;
-  char *a = slurp(recorded(), &size_a), *b = slurp(again, &size_b);
+  char *a = e2e_slurp(recorded(), &size_a), *b = e2e_slurp(again, &size_b);
   assert_true(size_a > 0);
   assert_int_equal(size_a, size_b);
   assert_memory_equal(a, b, size_a);
@@ -129,12 +113,12 @@ static void test_missing_file(void **state) {
  * everything from it on dropped when replacement is NULL. */
 static char *damaged(const char *name, int line, const char *replacement) {
   size_t size;
-  char *data = slurp(recorded(), &size);
+  char *data = e2e_slurp(recorded(), &size);
   char *start = data;
   for (int i = 1; i < line; i++)
     start = strchr(start, '\n') + 1;
   char *end = strchr(start, '\n') + 1;
-  char *path = path_in(work_dir, name);
+  char *path = e2e_path(work_dir, name);
   FILE *f = fopen(path, "wb");
   fwrite(data, 1, (size_t)(start - data), f);
   if (replacement != NULL) {
@@ -202,8 +186,8 @@ static void test_diff(void **state) {
   run(&out, 120000, "trace", "diff", recorded(), recorded(), NULL, NULL, NULL);
   assert_int_equal(out.exit_status, 0);
   run_output_free(&out);
-  char *other = path_in(work_dir, "stack_growth.guard16.jsonl");
-  char *program = path_in(guest_dir, "stack_growth");
+  char *other = e2e_path(work_dir, "stack_growth.guard16.jsonl");
+  char *program = e2e_path(guest_dir, "stack_growth");
   run(&out, 120000, "run", "--stack-guard", "16", "--trace", other, program, NULL);
   run_output_free(&out);
   run(&out, 120000, "trace", "diff", recorded(), other, NULL, NULL, NULL);
@@ -215,15 +199,46 @@ static void test_diff(void **state) {
   free(program);
 }
 
+/* Polls for (up to) this long for a killed run's first trace lines: a bound
+ * on a broken run, never what the test measures. */
+#define KILLED_WAIT_MS    120000
+#define KILLED_WAIT_LINES 100
+
 static void test_killed_host(void **state) {
   (void)state;
-  /* oom in 1 GiB faults for tens of seconds: killed well before its end. */
-  char *trace = path_in(work_dir, "killed.jsonl");
-  char *program = path_in(guest_dir, "oom");
+  /* oom in 1 GiB faults for seconds: once its trace has some events, the
+   * host is killed mid-run, leaving a trace without a summary. */
+  char *trace = e2e_path(work_dir, "killed.jsonl");
+  char *program = e2e_path(guest_dir, "oom");
+  remove(trace);
+  char *argv[] = {(char *)faultsim, "run", "--ram", "1024", "--trace", trace, program, NULL};
+  pid_t pid = e2e_spawn_quiet(argv);
+  int status = 0, ended = 0;
+  for (int waited = 0; !e2e_file_has_lines(trace, KILLED_WAIT_LINES); waited += 10) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    assert_true(done >= 0);
+    if (done == pid) {
+      ended = 1;
+      break;
+    }
+    if (waited >= KILLED_WAIT_MS)
+      break;
+    struct timespec ten_ms = {0, 10 * 1000 * 1000};
+    nanosleep(&ten_ms, NULL);
+  }
+  if (!ended) {
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+  }
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+    fail_msg("the run was not killed mid-run (wait status %#x)", (unsigned)status);
+  assert_true(e2e_file_has_lines(trace, KILLED_WAIT_LINES));
+  size_t size;
+  char *data = e2e_slurp(trace, &size);
+  assert_null(strstr(data, "\"type\":\"summary\""));
+  free(data);
+
   struct run_output out;
-  run(&out, 1500, "run", "--ram", "1024", "--trace", trace, program, NULL);
-  assert_true(out.timed_out);
-  run_output_free(&out);
   run(&out, 120000, "trace", "stats", trace, NULL, NULL, NULL, NULL);
   assert_int_equal(out.exit_status, 3);
   assert_non_null(strstr(out.err, "truncated"));
@@ -238,14 +253,11 @@ static void test_killed_host(void **state) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s FAULTSIM GUEST_DIR WORK_DIR\n", argv[0]);
+  if (e2e_main_args(argc, argv, 3, "FAULTSIM GUEST_DIR WORK_DIR") != 0)
     return 2;
-  }
   faultsim = argv[1];
   guest_dir = argv[2];
   work_dir = argv[3];
-  mkdir(work_dir, 0777);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_replay_matches),

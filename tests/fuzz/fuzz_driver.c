@@ -80,8 +80,6 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--coverage")) {
       coverage = 1;
-    } else if (!strcmp(argv[i], "--skip-known")) {
-      fuzz_layout_set_skip_known(1);
     } else if (!strcmp(argv[i], "--verbose")) {
       fuzz_layout_set_verbose(1);
     } else if (!strcmp(argv[i], "--generate") && i + 1 < argc) {
@@ -92,7 +90,7 @@ int main(int argc, char **argv) {
       seed = strtoull(argv[++i], NULL, 0);
     } else if (argv[i][0] == '-') {
       fprintf(stderr,
-              "usage: %s [--coverage] [--verbose] [--skip-known] [--generate N --seed S [--last "
+              "usage: %s [--coverage] [--verbose] [--generate N --seed S [--last "
               "PATH]] [FILE|DIR]...\n",
               argv[0]);
       return 2;

@@ -105,7 +105,6 @@ struct run {
 
 static struct fuzz_coverage coverage;
 static int verbose;
-static int skip_known = -1; /* -1: not decided yet (FUZZ_LAYOUT_SKIP_KNOWN) */
 
 const struct fuzz_coverage *fuzz_layout_coverage(void) {
   return &coverage;
@@ -115,21 +114,6 @@ void fuzz_layout_coverage_reset(void) {
 }
 void fuzz_layout_set_verbose(int on) {
   verbose = on;
-}
-void fuzz_layout_set_skip_known(int on) {
-  skip_known = on;
-}
-
-/* Known core bugs (tests/fuzz/regressions holds their reproducers): while one
- * is unfixed, a long fuzzing session can step around it so that it finds
- * something new.  Off unless asked for (--skip-known or the environment
- * variable FUZZ_LAYOUT_SKIP_KNOWN=1); CTest never asks. */
-static bool skipping_known(void) {
-  if (skip_known < 0) {
-    const char *env = getenv("FUZZ_LAYOUT_SKIP_KNOWN");
-    skip_known = env && env[0] == '1';
-  }
-  return skip_known;
 }
 
 static void note_result(enum fuzz_op op, long result) {
@@ -574,13 +558,6 @@ static void op_mmap(struct run *r) {
   uint64_t got_at = 0, want_at = 0;
   int got = vm_mmap(r->vs, addr, len, prot, flags, file, offset, &got_at);
   int want = oracle_mmap(r->o, addr, len, prot, flags, fid, offset, &want_at);
-  if (got == -ENOMEM && skipping_known()) {
-    /* Known bug 1: a search that found a gap moves the cursor even when the
-     * mmap then fails for want of a node; forget the cursor as munmap does. */
-    r->vs->mmap_cursor = r->vs->mmap_base;
-    r->vs->mmap_hole_above = 0;
-    coverage.known_bugs_stepped++;
-  }
   expect_int(r, "mmap", got, want);
   if (!got && got_at != want_at)
     fail(r, "mmap placed at 0x%llx, oracle 0x%llx", (unsigned long long)got_at,

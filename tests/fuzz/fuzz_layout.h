@@ -39,7 +39,6 @@ struct fuzz_coverage {
   uint64_t populate[FS_POPULATE_CACHE + 1];                    /* lazy faults by kind  */
   uint64_t stack_overflows;
   uint64_t fault_loops;
-  uint64_t known_bugs_stepped; /* times a known-bug workaround acted */
   uint64_t results[FUZZ_OP_COUNT][FUZZ_RESULT_SLOTS];
 };
 
@@ -49,8 +48,6 @@ void fuzz_layout_coverage_reset(void);
 void fuzz_layout_print_coverage(FILE *out);
 /* 1: print every decoded operation to stderr (reproducing a finding). */
 void fuzz_layout_set_verbose(int on);
-/* 1: step around the known, still unfixed core bugs (see fuzz_layout.c). */
-void fuzz_layout_set_skip_known(int on);
 
 /* Deterministic inputs for --generate and the corpus generator: splitmix64. */
 static inline uint64_t fuzz_prng_next(uint64_t *state) {

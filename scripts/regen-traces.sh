@@ -2,65 +2,43 @@
 # Regenerates the golden traces in traces/ after an intended change of a
 # fault decision or of the trace format:
 #
-#   scripts/regen-traces.sh [BUILD_DIR]     (default: build)
+#   scripts/regen-traces.sh [BUILD_DIR [OUT_DIR]]   (defaults: build, traces)
 #
-# One trace per workload under guest/, with the arguments and input files of
-# its entry in tests/e2e/expectations.txt (input.txt is the file tests/e2e
-# generates at configure time).  Review the change with
-# `faultsim trace diff OLD NEW` before committing the new files.
+# One trace per workload under guest/, traces/WORKLOAD.jsonl, recorded with
+# the arguments, environment, --ram, faultsim-args and input files of the
+# workload's first entry in tests/e2e/expectations.txt that runs under
+# faultsim (scripts/lib/manifest.sh reads the table; input.txt is the file
+# tests/e2e generates at configure time).  Review the change with
+# `faultsim trace diff OLD NEW` before committing the new files; OUT_DIR
+# records them elsewhere (to compare, or to try the script).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 build="$(cd "$build" && pwd)"
+out="${2:-$root/traces}"
 faultsim="$build/faultsim"
 guest="$build/guest"
 data="$build/tests/e2e/data"
-out="$root/traces"
+# shellcheck source-path=SCRIPTDIR source=lib/manifest.sh
+. "$root/scripts/lib/manifest.sh"
 
 for needed in "$faultsim" "$guest/hello" "$data/input.txt"; do
   [[ -e "$needed" ]] || { echo "regen-traces: $needed missing: build $build first" >&2; exit 2; }
 done
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 
-# NAME WORKLOAD [faultsim options --] [ARGS...]: options before "--" go to
-# `faultsim run`, the rest to the program.
-record() {
-  local name="$1" workload="$2"
-  shift 2
-  local options=()
-  if [[ " $* " == *" -- "* ]]; then
-    while [[ "$1" != "--" ]]; do options+=("$1"); shift; done
-    shift
-  fi
-  local status=0
+count=0
+while IFS=$'\037' read -r name workload ram args env fargs; do
+  manifest_command "$data" "$ram" "$args" "$env" "$fargs"
+  [[ -x "$guest/$workload" ]] || { echo "regen-traces: $guest/$workload missing" >&2; exit 2; }
+  status=0
   # The workloads' own exit statuses (signals included) are expected here.
-  (cd "$build" && "$faultsim" run --trace "$out/$name.jsonl" "${options[@]}" \
-     "$guest/$workload" "$@" >/dev/null 2>&1) || status=$?
-  printf '%-16s exit %3d, %6d lines\n' "$name" "$status" "$(wc -l < "$out/$name.jsonl")"
-}
-
-record hello hello
-record echo_args echo_args --env "GREETING=hello world" --env HOME=/ -- one "two words" ""
-record exit_status exit_status 42
-record null_deref null_deref
-record hello_musl hello_musl
-record stack_growth stack_growth
-record lazy_bss lazy_bss
-record stack_overflow stack_overflow
-record text_fault text_fault
-record data_bss_split data_bss_split
-record heap_brk heap_brk
-record mmap_anon mmap_anon
-record mmap_file mmap_file --file "$data/input.txt:/data/input.txt" -- /data/input.txt
-record write_text write_text
-record exec_data exec_data
-record prot_none prot_none
-record mprotect_ro mprotect_ro
-record munmap_touch munmap_touch
-record wild_kernel wild_kernel
-record bad_user_ptr bad_user_ptr
-record lazy_user_buf lazy_user_buf --file "$data/input.txt:/data/input.txt" -- /data/input.txt
-record oom oom --ram 8 --
-record faultstat faultstat
-record huge_sparse huge_sparse
+  (cd "$build" && "$faultsim" run --trace "$out/$workload.jsonl" "${run_opts[@]}" \
+     "$guest/$workload" "${run_argv[@]}" </dev/null >/dev/null 2>&1) || status=$?
+  printf '%-16s exit %3d, %6d lines  (entry %s)\n' "$workload" "$status" \
+    "$(wc -l < "$out/$workload.jsonl")" "$name"
+  count=$((count + 1))
+done < <(manifest_first_per_workload "$root/tests/e2e/expectations.txt")
+echo "regen-traces: $count traces in $out"

@@ -17,39 +17,23 @@ out="$top/out"
 rm -rf "$out"
 mkdir -p "$out/runs" "$out/traces"
 
-# The workloads and their arguments come from the one table the tests use:
-# every `test` that runs under faultsim, with its args and --ram.  An
-# argument @FILE is a host file from the tests' data directory, placed in
-# the guest as /data/FILE.  An empty field would vanish (tab is IFS
-# whitespace to `read`), so a missing --ram is written as "-".
-manifest() {
-  awk '
-    function flush() { if (name != "") print name "\t" prog "\t" (ram == "" ? "-" : ram) "\t" args; name = "" }
-    /^test / { flush(); if ($4 != "native") { name = $2; prog = $3; ram = ""; args = "" } next }
-    /^  args / && name != "" { sub(/^  args /, ""); args = $0; next }
-    /^  ram / && name != "" { ram = $2; next }
-    END { flush() }
-  ' "$top/tests/e2e/expectations.txt"
-}
+# The workloads and how to run them come from the one table the tests use
+# (scripts/lib/manifest.sh): every `test` that runs under faultsim, with its
+# args, env, --ram and faultsim-args.  An argument @FILE is a host file from
+# the tests' data directory, placed in the guest as /data/FILE.
+# shellcheck source-path=SCRIPTDIR source=lib/manifest.sh
+. "$top/scripts/lib/manifest.sh"
 
 summary="$out/summary.txt"
-printf '%-18s %5s %7s %6s %6s %6s %6s %5s %10s\n' workload exit faults lazy guard prot inval oom \
+printf '%-24s %5s %7s %6s %6s %6s %6s %5s %10s\n' workload exit faults lazy guard prot inval oom \
   instructions >"$summary"
 
-while IFS=$'\t' read -r name prog ram args; do
-  eval "argv=($args)" # the table quotes arguments shell-style
-  opts=(--stats --trace "$out/traces/$name.jsonl")
-  [ "$ram" != - ] && opts+=(--ram "$ram")
-  for i in "${!argv[@]}"; do
-    if [[ ${argv[$i]} == @* ]]; then
-      file=${argv[$i]#@}
-      opts+=(--file "$data_dir/$file:/data/$file")
-      argv[$i]="/data/$file"
-    fi
-  done
+while IFS=$'\037' read -r name prog ram args env fargs; do
+  manifest_command "$data_dir" "$ram" "$args" "$env" "$fargs"
   set +e
-  "$faultsim" run "${opts[@]}" "$guest_dir/$prog" "${argv[@]}" \
-    >"$out/runs/$name.stdout" 2>"$out/runs/$name.stderr"
+  "$faultsim" run --stats --trace "$out/traces/$name.jsonl" "${run_opts[@]}" "$guest_dir/$prog" \
+    "${run_argv[@]}" \
+    </dev/null >"$out/runs/$name.stdout" 2>"$out/runs/$name.stderr"
   status=$?
   set -e
   stat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$out/runs/$name.stderr"; }
@@ -57,10 +41,10 @@ while IFS=$'\t' read -r name prog ram args; do
   for t in text data bss heap stack mmap_anon mmap_file; do
     lazy=$((lazy + $(stat "lazy_$t")))
   done
-  printf '%-18s %5s %7s %6s %6s %6s %6s %5s %10s\n' "$name" "$status" "$(stat faults_total)" \
+  printf '%-24s %5s %7s %6s %6s %6s %6s %5s %10s\n' "$name" "$status" "$(stat faults_total)" \
     "$lazy" "$(stat guard_hits)" "$(stat protection_violations)" "$(stat invalid_addresses)" \
     "$(stat oom_kills)" "$(stat instructions)" >>"$summary"
-done < <(manifest)
+done < <(manifest_entries "$top/tests/e2e/expectations.txt")
 
 cat "$summary"
 echo "run.sh: outputs in $out/runs, traces in $out/traces, summary in $summary"
